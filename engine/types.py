@@ -27,8 +27,8 @@ ProgressHook = Callable[[str, float], None]
 def _role(value: object) -> Role | None:
     if value is None:
         return None
-    if value in ROLES:
-        return cast(Role, value)
+    if value == "rep" or value == "prospect":
+        return value
     raise ValueError(f"role must be 'rep', 'prospect' or null, not {value!r}")
 
 
@@ -57,7 +57,7 @@ class Audio:
     def mono(self) -> FloatArray:
         """The channels mixed down to one float32 signal."""
         if self.channels == 1:
-            return self.samples[0]
+            return cast(FloatArray, self.samples[0])
         return cast(FloatArray, self.samples.mean(axis=0, dtype=np.float32))
 
 

@@ -1,0 +1,110 @@
+"""Speech recognition with faster-whisper (CTranslate2): batched, with word times and VAD."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from engine.errors import ModelError
+from engine.types import FloatArray, ProgressHook, Transcription, Word
+from models.registry import resolve_asr_model
+
+SAMPLE_RATE = 16000
+
+
+def default_threads() -> int:
+    """CPU threads for CTranslate2: ``$DEALPROOF_THREADS``, else every core."""
+    value = os.environ.get("DEALPROOF_THREADS")
+    return int(value) if value else (os.cpu_count() or 1)
+
+
+class Transcriber:
+    """A Whisper model loaded once; ``transcribe`` turns 16 kHz mono audio into timed words.
+
+    On CPU it runs int8; on a CUDA device (``device="cuda"``, or ``auto`` when one is
+    visible) float16.
+    """
+
+    def __init__(
+        self,
+        model: str = "tiny.en",
+        *,
+        device: str = "auto",
+        threads: int | None = None,
+        batch_size: int = 8,
+    ) -> None:
+        resolved = resolve_asr_model(model)
+        try:
+            import ctranslate2
+            from faster_whisper import BatchedInferencePipeline, WhisperModel
+        except ImportError as exc:
+            raise ModelError("faster-whisper is not installed: pip install faster-whisper") from exc
+        if device == "auto":
+            device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+        compute_type = "float16" if device == "cuda" else "int8"
+        try:
+            self.whisper = WhisperModel(
+                str(resolved.path),
+                device=device,
+                compute_type=compute_type,
+                cpu_threads=threads if threads is not None else default_threads(),
+                local_files_only=True,
+            )
+        except Exception as exc:
+            raise ModelError(
+                f"cannot load ASR model {model!r} from {resolved.path}: {exc}"
+            ) from exc
+        self.pipeline = BatchedInferencePipeline(self.whisper)
+        self.name = resolved.name
+        self.device = device
+        self.batch_size = batch_size
+
+    @property
+    def multilingual(self) -> bool:
+        return bool(self.whisper.model.is_multilingual)
+
+    def transcribe(
+        self,
+        audio: FloatArray,
+        *,
+        language: str | None = None,
+        progress: ProgressHook | None = None,
+    ) -> Transcription:
+        """Recognize words in ``audio`` (16 kHz mono float32).
+
+        An English-only model always reports ``en``; a multilingual one detects the language
+        unless ``language`` is given.
+        """
+        if not self.multilingual:
+            if language not in (None, "en"):
+                raise ModelError(
+                    f"{self.name} is English-only; use --model base for language {language!r}"
+                )
+            language = "en"
+        duration = len(audio) / SAMPLE_RATE
+        segments, info = self.pipeline.transcribe(
+            audio,
+            language=language,
+            batch_size=self.batch_size,
+            word_timestamps=True,
+            vad_filter=True,
+        )
+        words: list[Word] = []
+        for segment in segments:
+            for w in segment.words or ():
+                words.append(Word(w.word, float(w.start), float(w.end), float(w.probability)))
+            if progress is not None and duration > 0:
+                progress("transcribe", min(1.0, float(segment.end) / duration))
+        words.sort(key=lambda w: (w.start, w.end))
+        return Transcription(
+            words=tuple(words),
+            language=info.language,
+            language_probability=float(info.language_probability),
+            model=self.name,
+        )
+
+
+@lru_cache(maxsize=4)
+def load_transcriber(model: str = "tiny.en") -> Transcriber:
+    """The process-wide Transcriber for ``model``: loaded on first use, then reused."""
+    return Transcriber(model)

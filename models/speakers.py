@@ -1,0 +1,122 @@
+"""Speaker embeddings with Resemblyzer's GE2E encoder (weights ship in the PyPI package).
+
+The mel front end is ours (numpy, computed in chunks) rather than Resemblyzer's librosa
+call: it gives the same features without compiling numba code on first use, and it
+never holds the whole call's STFT in memory.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.errors import ModelError
+from engine.types import FloatArray, Span
+
+SAMPLE_RATE = 16000
+N_FFT = 400  # 25 ms
+HOP = 160  # 10 ms
+N_MELS = 40
+FRAMES_PER_SECOND = SAMPLE_RATE // HOP
+TARGET_DBFS = -30.0
+
+
+@lru_cache(maxsize=1)
+def _mel_basis() -> npt.NDArray[np.float32]:
+    import librosa.filters
+
+    basis = librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS)
+    return np.asarray(basis, dtype=np.float32)
+
+
+@lru_cache(maxsize=1)
+def _window() -> npt.NDArray[np.float32]:
+    n = np.arange(N_FFT)
+    return (0.5 - 0.5 * np.cos(2 * np.pi * n / N_FFT)).astype(np.float32)
+
+
+def mel_frames(audio: FloatArray, chunk_frames: int = 6000) -> FloatArray:
+    """Power mel spectrogram, shape ``(frames, 40)``, one frame per 10 ms.
+
+    Matches ``resemblyzer.audio.wav_to_mel_spectrogram`` (librosa defaults: centered,
+    zero-padded, periodic Hann window, Slaney mel filters).
+    """
+    padded = np.pad(audio.astype(np.float32, copy=False), N_FFT // 2)
+    n_frames = 1 + (len(padded) - N_FFT) // HOP
+    out = np.empty((max(n_frames, 0), N_MELS), dtype=np.float32)
+    basis, window = _mel_basis(), _window()
+    for first in range(0, n_frames, chunk_frames):
+        count = min(chunk_frames, n_frames - first)
+        frames = np.lib.stride_tricks.as_strided(
+            padded[first * HOP :],
+            shape=(count, N_FFT),
+            strides=(padded.strides[0] * HOP, padded.strides[0]),
+            writeable=False,
+        )
+        spectrum = np.fft.rfft(frames * window, axis=1)
+        power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
+        out[first : first + count] = power @ basis.T
+    return out
+
+
+def normalize_volume(audio: FloatArray, regions: list[Span]) -> FloatArray:
+    """Scale the audio so its speech sits at -30 dBFS, as the encoder was trained."""
+    parts = [audio[int(r.start * SAMPLE_RATE) : int(r.end * SAMPLE_RATE)] for r in regions]
+    speech = np.concatenate(parts) if parts else audio
+    rms = float(np.sqrt(np.mean(np.square(speech, dtype=np.float64)))) if len(speech) else 0.0
+    if rms <= 1e-8:
+        return audio
+    gain = 10 ** (TARGET_DBFS / 20) / rms
+    return (audio * gain).astype(np.float32)
+
+
+class SpeakerEncoder:
+    """Resemblyzer's voice encoder, loaded once; embeds fixed windows of a call."""
+
+    def __init__(self, device: str = "cpu") -> None:
+        try:
+            import torch
+            from resemblyzer import VoiceEncoder
+        except ImportError as exc:
+            raise ModelError(
+                "resemblyzer is not installed: pip install --no-deps resemblyzer "
+                "webrtcvad-wheels librosa"
+            ) from exc
+        self._torch = torch
+        self.encoder = VoiceEncoder(device, verbose=False)
+        self.encoder.eval()
+        self.name = "resemblyzer-ge2e"
+
+    def embed_windows(
+        self, mels: FloatArray, windows: list[Span], *, batch_size: int = 64
+    ) -> FloatArray:
+        """L2-normalized 256-d embeddings, one per window, from precomputed ``mel_frames``.
+
+        Every window is cut to the same frame count (that of the longest window) so they
+        batch; windows near the end are shifted back to stay inside the audio.
+        """
+        if not windows:
+            return np.zeros((0, 256), dtype=np.float32)
+        length = max(1, round(max(w.duration for w in windows) * FRAMES_PER_SECOND))
+        total = mels.shape[0]
+        starts = [
+            max(0, min(round(w.start * FRAMES_PER_SECOND), total - length)) for w in windows
+        ]
+        out = np.empty((len(windows), 256), dtype=np.float32)
+        torch = self._torch
+        with torch.inference_mode():
+            for i in range(0, len(starts), batch_size):
+                batch = np.stack([mels[s : s + length] for s in starts[i : i + batch_size]])
+                if batch.shape[1] < length:
+                    batch = np.pad(batch, ((0, 0), (0, length - batch.shape[1]), (0, 0)))
+                emb = self.encoder(torch.from_numpy(batch).to(self.encoder.device))
+                out[i : i + len(batch)] = emb.cpu().numpy()
+        return out
+
+
+@lru_cache(maxsize=1)
+def load_speaker_encoder() -> SpeakerEncoder:
+    """The process-wide SpeakerEncoder: loaded on first use, then reused."""
+    return SpeakerEncoder()

@@ -1,0 +1,275 @@
+"""``analyze_call``: one call from a media or transcript file to a CallAnalysis.
+
+This module only orchestrates; every stage is a function in engine/, models/ or pipelines/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from engine.attribution import (
+    assign_speakers,
+    build_utterances,
+    relabel_speakers,
+    utterances_from_transcript,
+)
+from engine.errors import ConfigError, InputError
+from engine.metrics import compute_metrics, talk_seconds
+from engine.roles import apply_roles, assign_roles
+from engine.types import (
+    AnalyzeOptions,
+    Audio,
+    CallAnalysis,
+    CallInfo,
+    Diarization,
+    ModelInfo,
+    ProgressHook,
+    Span,
+    Speaker,
+    Transcript,
+    Utterance,
+)
+from models.asr import load_transcriber
+from models.speakers import load_speaker_encoder
+from models.vad import speech_regions
+from pipelines.decode import check_input_file, decode_media
+from pipelines.diarize import (
+    channels_are_separate,
+    diarize_channels,
+    diarize_embedded,
+    diarize_pyannote,
+)
+from pipelines.transcripts import is_text_file, read_transcript, sniff_transcript
+
+
+class _Stages:
+    """Reports each stage to the progress hook and records how long it took."""
+
+    def __init__(self, hook: ProgressHook | None) -> None:
+        self.hook = hook
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        if self.hook:
+            self.hook(name, 0.0)
+        began = time.perf_counter()
+        yield
+        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - began
+        if self.hook:
+            self.hook(name, 1.0)
+
+
+def analyze_call(
+    source: Path | str,
+    options: AnalyzeOptions | None = None,
+    progress: ProgressHook | None = None,
+) -> CallAnalysis:
+    """Analyze a recording (any format ffmpeg decodes) or a transcript (VTT, SRT, transcript
+    JSON, ``Name: text`` lines). Raises a DealproofError with a one-line reason on bad input.
+    """
+    options = options or AnalyzeOptions()
+    _check_options(options)
+    path = Path(source)
+    check_input_file(path)
+    stages = _Stages(progress)
+    if sniff_transcript(path) is not None:
+        with stages.stage("parse"):
+            transcript = read_transcript(path)
+        analysis = analyze_transcript(transcript, options, progress, _stages=stages)
+    elif is_text_file(path):
+        raise InputError(
+            f"{path}: a text file that is not a transcript this reads (WebVTT, SRT, transcript "
+            "JSON or 'Name: text' lines)"
+        )
+    else:
+        with stages.stage("decode"):
+            audio = decode_media(path)
+        call_id = options.call_id or _file_id(path)
+        analysis = analyze_audio(
+            audio, options, progress, call_id=call_id, label=str(path), _stages=stages
+        )
+    return analysis
+
+
+def analyze_transcript(
+    transcript: Transcript,
+    options: AnalyzeOptions | None = None,
+    progress: ProgressHook | None = None,
+    *,
+    _stages: _Stages | None = None,
+) -> CallAnalysis:
+    """Analyze an imported transcript: one utterance per turn, roles kept where given."""
+    options = options or AnalyzeOptions()
+    stages = _stages or _Stages(progress)
+    if not transcript.turns:
+        raise InputError("the transcript has no speaker turns")
+    utterances, names = utterances_from_transcript(transcript)
+    ends = [u.end for u in utterances if u.end is not None]
+    duration = max(ends) if ends else None
+    call_id = options.call_id or transcript.call_id or _text_id(utterances)
+    call_start = options.call_start or transcript.call_start
+    return _finish(
+        utterances,
+        names,
+        options,
+        stages,
+        call_id=call_id,
+        call_start=call_start,
+        duration=duration,
+        source=transcript.format,
+        language=None,
+        models=ModelInfo(asr=None, diarizer=None, behaviors=None),
+    )
+
+
+def analyze_audio(
+    audio: Audio,
+    options: AnalyzeOptions | None = None,
+    progress: ProgressHook | None = None,
+    *,
+    call_id: str,
+    label: str = "the recording",
+    _stages: _Stages | None = None,
+) -> CallAnalysis:
+    """Analyze decoded audio: VAD, ASR, diarization, attribution, roles and metrics."""
+    options = options or AnalyzeOptions()
+    stages = _stages or _Stages(progress)
+    with stages.stage("load models"):
+        transcriber = load_transcriber(options.model)
+        if options.diarizer in ("auto", "embedded"):
+            load_speaker_encoder()
+    mono = audio.mono()
+    with stages.stage("detect speech"):
+        regions = speech_regions(mono)
+    if not regions:
+        raise InputError(f"{label}: no speech found (silent, or not speech)")
+    with stages.stage("transcribe"):
+        transcription = transcriber.transcribe(mono, language=options.language, progress=progress)
+    if not transcription.words:
+        raise InputError(f"{label}: no words recognized (music or noise rather than speech?)")
+    with stages.stage("diarize"):
+        diarization = _diarize(audio, regions, options, progress)
+    with stages.stage("attribute"):
+        labels, _ = relabel_speakers(assign_speakers(transcription.words, diarization.turns))
+        utterances = build_utterances(transcription.words, labels)
+    names: dict[str, str | None] = {u.speaker: None for u in utterances}
+    return _finish(
+        utterances,
+        names,
+        options,
+        stages,
+        call_id=call_id,
+        call_start=options.call_start,
+        duration=audio.duration,
+        source="media",
+        language=transcription.language,
+        models=ModelInfo(
+            asr=transcriber.name, diarizer=_diarizer_name(diarization), behaviors=None
+        ),
+    )
+
+
+def _finish(
+    utterances: list[Utterance],
+    names: dict[str, str | None],
+    options: AnalyzeOptions,
+    stages: _Stages,
+    *,
+    call_id: str,
+    call_start: str | None,
+    duration: float | None,
+    source: str,
+    language: str | None,
+    models: ModelInfo,
+) -> CallAnalysis:
+    with stages.stage("roles"):
+        roles = assign_roles(utterances, names, rep=options.rep)
+        utterances = apply_roles(utterances, roles)
+    with stages.stage("metrics"):
+        talk = talk_seconds(utterances)
+        speakers = tuple(
+            Speaker(
+                id=sid,
+                name=names.get(sid),
+                role=roles.get(sid, (None, 0.0))[0],
+                role_confidence=roles.get(sid, (None, 0.0))[1],
+                talk_seconds=talk.get(sid, 0.0),
+            )
+            for sid in names
+        )
+        metrics = compute_metrics(utterances, speakers, duration)
+    call = CallInfo(call_id, call_start, duration, source, language, models)
+    return CallAnalysis(call, speakers, tuple(utterances), metrics, timings=stages.timings)
+
+
+def _diarize(
+    audio: Audio, regions: list[Span], options: AnalyzeOptions, progress: ProgressHook | None
+) -> Diarization:
+    method = options.diarizer
+    if method == "auto":
+        method = "channels" if channels_are_separate(audio) else "embedded"
+    if method == "channels":
+        return diarize_channels(audio, regions)
+    if method == "pyannote":
+        pipeline = options.pyannote_pipeline or os.environ.get("DEALPROOF_PYANNOTE_PIPELINE")
+        return diarize_pyannote(audio.mono(), pipeline, num_speakers=options.speakers)
+    encoder = load_speaker_encoder()
+    return diarize_embedded(
+        audio.mono(), regions, encoder, num_speakers=options.speakers, progress=progress
+    )
+
+
+def _diarizer_name(diarization: Diarization) -> str:
+    if diarization.method == "embedded":
+        return "embedded: silero-vad + resemblyzer-ge2e + spectral clustering"
+    if diarization.method == "channels":
+        return "channels: one speaker per channel"
+    return diarization.method
+
+
+def _check_options(options: AnalyzeOptions) -> None:
+    if options.speakers is not None and not 1 <= options.speakers <= 20:
+        raise ConfigError(f"--speakers must be between 1 and 20, not {options.speakers}")
+    if options.call_start is not None:
+        try:
+            start = datetime.fromisoformat(options.call_start)
+        except ValueError as exc:
+            raise ConfigError(
+                f"--call-start {options.call_start!r} is not ISO 8601 "
+                "(e.g. 2026-03-02T15:00:00+01:00)"
+            ) from exc
+        if start.tzinfo is None:
+            raise ConfigError(
+                f"--call-start {options.call_start!r} needs a UTC offset (e.g. +01:00 or Z)"
+            )
+    if options.timezone is not None:
+        try:
+            ZoneInfo(options.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(
+                f"--tz {options.timezone!r} is not an IANA time zone (e.g. America/New_York)"
+            ) from exc
+
+
+def _file_id(path: Path) -> str:
+    """A stable call id: the first 16 hex digits of the file's sha256."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()[:16]
+
+
+def _text_id(utterances: list[Utterance]) -> str:
+    digest = hashlib.sha256()
+    for u in utterances:
+        digest.update(f"{u.speaker}\x1f{u.start}\x1f{u.text}\x1e".encode())
+    return digest.hexdigest()[:16]
