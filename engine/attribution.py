@@ -162,16 +162,14 @@ def relabel_turns(
 def join_words(words: Iterable[Word]) -> str:
     """The words' text as one string.
 
-    faster-whisper words carry their own leading space (``" Hello"``, ``" world."``) and are
-    joined as they are; a space is added only between two words that have none between them.
+    faster-whisper words carry their own leading space (``" Hello"``, ``" world."``), and a
+    word without one continues the previous word (``" 40"`` + ``",000"``), so such words are
+    joined as they are. Words from a source that uses no spaces at all get one between each.
     """
-    parts: list[str] = []
-    for word in words:
-        text = word.text
-        if parts and text and not text[0].isspace() and not parts[-1][-1:].isspace():
-            parts.append(" ")
-        parts.append(text)
-    return " ".join("".join(parts).split())
+    texts = [w.text for w in words]
+    if any(t[:1].isspace() for t in texts):
+        return " ".join("".join(texts).split())
+    return " ".join(" ".join(texts).split())
 
 
 def build_utterances(

@@ -44,15 +44,19 @@ def decode_media(path: Path, *, sample_rate: int = SAMPLE_RATE) -> Audio:
             raise InputError(f"{path}: the file has no audio stream")
         stream = container.streams.audio[0]
         channels = stream.codec_context.channels or 1
-        layout = stream.codec_context.layout.name if 1 < channels <= MAX_CHANNELS else "mono"
-        resampler = av.AudioResampler(format="fltp", layout=layout, rate=sample_rate)
+        if not 1 < channels <= MAX_CHANNELS:
+            channels = 1
+        layout = stream.codec_context.layout.name if channels > 1 else "mono"
+        # Packed (interleaved) float, reshaped here: PyAV's planar frames of some layouts
+        # (8 channels) report more planes than channels and crash on to_ndarray.
+        resampler = av.AudioResampler(format="flt", layout=layout, rate=sample_rate)
         chunks: list[np.ndarray] = []
         try:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray())
+                    chunks.append(out.to_ndarray().reshape(-1, channels).T)
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray())
+                chunks.append(out.to_ndarray().reshape(-1, channels).T)
         except (av.error.FFmpegError, ValueError) as exc:
             if not chunks:
                 raise InputError(f"{path}: the audio cannot be decoded ({_reason(exc)})") from exc

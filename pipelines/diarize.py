@@ -7,6 +7,7 @@ otherwise.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -113,9 +114,7 @@ def _turns_from_window_scores(
         for i in range(1, n + 1):
             if i == n or labels[i] != labels[run_start]:
                 turns.append(
-                    SpeakerTurn(
-                        float(edges[run_start]), float(edges[i]), f"SPK{labels[run_start]}"
-                    )
+                    SpeakerTurn(float(edges[run_start]), float(edges[i]), f"SPK{labels[run_start]}")
                 )
                 run_start = i
     return turns
@@ -138,7 +137,8 @@ def _block_energy_db(audio: Audio) -> npt.NDArray[np.float64]:
 
 def channels_are_separate(audio: Audio) -> bool:
     """True when the channels carry different voices rather than copies of one mix: in most
-    loud blocks one channel is at least 6 dB above every other."""
+    loud blocks one channel is at least 6 dB above every other, and at least two channels
+    each lead a tenth of them (one live channel beside a dead or faint copy is one mix)."""
     if audio.channels < 2:
         return False
     energy = _block_energy_db(audio)
@@ -146,48 +146,69 @@ def channels_are_separate(audio: Audio) -> bool:
     loud = top[-1] > SPEECH_FLOOR_DB
     if int(loud.sum()) < 10:
         return False
-    dominance = top[-1][loud] - top[-2][loud]
-    return bool(np.mean(dominance >= DOMINANCE_DB) >= 0.6)
+    dominant = (top[-1] - top[-2] >= DOMINANCE_DB) & loud
+    if np.sum(dominant) < 0.6 * np.sum(loud):
+        return False
+    leaders = np.argmax(energy, axis=0)[dominant]
+    shares = np.bincount(leaders, minlength=audio.channels) / max(1, leaders.size)
+    return bool(np.sum(shares >= 0.1) >= 2)
 
 
-def diarize_channels(audio: Audio, regions: list[Span], *, min_turn: float = 0.3) -> Diarization:
-    """One speaker per channel: within speech regions, each 10 ms block goes to the loudest
-    channel; runs shorter than ``min_turn`` join their neighbour."""
+CROSSTALK_DB = 10.0
+"""A channel this far below the loudest one hears the other voice, not its own speaker."""
+
+
+def diarize_channels(
+    audio: Audio, regions: list[Span], *, min_turn: float = 0.2, max_gap: float = 0.6
+) -> Diarization:
+    """One speaker per channel, each channel with its own voice activity: a 10 ms block is a
+    channel's speech when it is above that channel's noise floor, not mere crosstalk (within
+    10 dB of the loudest channel), and inside a speech region of the mix. Two people talking
+    at once give overlapping turns; gaps under ``max_gap`` close and runs under ``min_turn``
+    are dropped."""
     if audio.channels < 2:
         raise ConfigError("--diarizer channels needs a recording with two or more channels")
     energy = _block_energy_db(audio)
-    loudest = np.argmax(energy, axis=0)
+    n = energy.shape[1]
+    region_of = np.full(n, -1)
+    for i, r in enumerate(regions):
+        region_of[int(r.start / BLOCK) : min(n, int(np.ceil(r.end / BLOCK)))] = i
+    in_speech = region_of >= 0
+    loudest = energy.max(axis=0)
     turns: list[SpeakerTurn] = []
-    for r in regions:
-        a, b = int(r.start / BLOCK), min(int(np.ceil(r.end / BLOCK)), len(loudest))
-        if b <= a:
-            continue
-        labels = _smooth(loudest[a:b], max(1, int(min_turn / BLOCK)))
-        run = 0
-        for i in range(1, len(labels) + 1):
-            if i == len(labels) or labels[i] != labels[run]:
-                start, end = (a + run) * BLOCK, min(r.end, (a + i) * BLOCK)
-                turns.append(SpeakerTurn(max(r.start, start), end, f"CH{labels[run] + 1}"))
-                run = i
-    found = len({t.speaker for t in turns})
-    return Diarization(tuple(turns), found, "channels")
+    for c in range(audio.channels):
+        voiced = energy[c][energy[c] > SPEECH_FLOOR_DB]
+        floor = max(SPEECH_FLOOR_DB, float(np.percentile(voiced, 90)) - 30) if voiced.size else 0
+        active = (energy[c] > floor) & (energy[c] >= loudest - CROSSTALK_DB)
+        active = _close_gaps(active, int(max_gap / BLOCK)) & in_speech
+        for start, end in _runs(active, shortest=int(min_turn / BLOCK)):
+            # Runs never cross a region (in_speech is false between regions); clip the
+            # block-rounded edges to the region's exact ones.
+            region = regions[int(region_of[start])]
+            turns.append(
+                SpeakerTurn(
+                    max(start * BLOCK, region.start), min(end * BLOCK, region.end), f"CH{c + 1}"
+                )
+            )
+    turns.sort(key=lambda t: (t.start, t.end, t.speaker))
+    return Diarization(tuple(turns), len({t.speaker for t in turns}), "channels")
 
 
-def _smooth(labels: npt.NDArray[np.int64], min_run: int) -> npt.NDArray[np.int64]:
-    """Fold runs shorter than ``min_run`` blocks into the preceding run (the first run into
-    the following one), so breaths and crosstalk do not become turns."""
-    out = labels.copy()
-    runs: list[list[int]] = []  # [label, start, length]
-    for i, v in enumerate(out.tolist()):
-        if runs and runs[-1][0] == v:
-            runs[-1][2] += 1
-        else:
-            runs.append([v, i, 1])
-    for idx, (_, start, length) in enumerate(runs):
-        if length < min_run and len(runs) > 1:
-            neighbour = runs[idx - 1] if idx > 0 else runs[idx + 1]
-            out[start : start + length] = neighbour[0]
-            runs[idx][0] = neighbour[0]
+def _runs(active: npt.NDArray[np.bool_], *, shortest: int = 1) -> list[tuple[int, int]]:
+    """[start, end) block runs of ``active`` at least ``shortest`` blocks long."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], active.astype(np.int8), [0]])))
+    runs = zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True)
+    return [(a, b) for a, b in runs if b - a >= shortest]
+
+
+def _close_gaps(active: npt.NDArray[np.bool_], gap: int) -> npt.NDArray[np.bool_]:
+    """``active`` with inactive stretches of at most ``gap`` blocks between two active ones
+    filled in (a speaker's pauses inside a sentence)."""
+    out = active.copy()
+    runs = _runs(active)
+    for (_, end), (start, _) in itertools.pairwise(runs):
+        if start - end <= gap:
+            out[end:start] = True
     return out
 
 

@@ -1,0 +1,105 @@
+"""Speech recognition with the bundled Whisper models on real recordings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.errors import ModelError
+from engine.types import FloatArray, Transcription
+from eval.wer import normalize_text
+from models.asr import SAMPLE_RATE, Transcriber
+from pipelines.decode import decode_media
+
+JFK_WORDS = (
+    "and so my fellow americans ask not what your country can do for you "
+    "ask what you can do for your country"
+)
+
+
+@dataclass(frozen=True)
+class Recognized:
+    audio: FloatArray
+    result: Transcription
+    progress: list[tuple[str, float]]
+
+
+@pytest.fixture(scope="module")
+def jfk(shared_eval: Path, tiny_en: Transcriber) -> Recognized:
+    audio = decode_media(shared_eval / "asr" / "jfk.flac").mono()
+    calls: list[tuple[str, float]] = []
+    result = tiny_en.transcribe(audio, progress=lambda stage, f: calls.append((stage, f)))
+    return Recognized(audio, result, calls)
+
+
+@pytest.fixture(scope="module")
+def multilingual(shared_eval: Path) -> FloatArray:
+    """faster-whisper's test clip: an English reading (0-29 s), then a German one (31-60 s)."""
+    return decode_media(shared_eval / "audio" / "faster_whisper" / "multilingual.mp3").mono()
+
+
+def _text(result: Transcription) -> str:
+    return normalize_text("".join(w.text for w in result.words))
+
+
+def test_tiny_en_transcribes_jfk_exactly(jfk: Recognized, tiny_en: Transcriber) -> None:
+    assert _text(jfk.result) == JFK_WORDS
+    assert jfk.result.language == "en"
+    assert jfk.result.model == tiny_en.name
+    assert not tiny_en.multilingual
+
+
+def test_word_times_increase_within_the_clip(jfk: Recognized) -> None:
+    words = jfk.result.words
+    duration = len(jfk.audio) / SAMPLE_RATE
+    assert len(words) == 22
+    for w in words:
+        assert 0.0 <= w.start <= w.end <= duration + 0.01
+        assert 0.0 <= w.probability <= 1.0
+    starts = [w.start for w in words]
+    assert starts == sorted(starts)
+    assert len(set(starts)) == len(starts)
+    # The speech spans the clip: "And" near its start, "country." near its end.
+    assert starts[0] < 1.0
+    assert words[-1].end > duration - 1.5
+    # "ask not" is said around 2.6-4.6 s of the recording.
+    ask = next(w for w in words if w.text.strip().lower() == "ask")
+    assert 2.0 < ask.start < 3.5
+
+
+def test_progress_reports_transcription_fractions(jfk: Recognized) -> None:
+    assert jfk.progress
+    assert {stage for stage, _ in jfk.progress} == {"transcribe"}
+    fractions = [f for _, f in jfk.progress]
+    assert all(0.0 <= f <= 1.0 for f in fractions)
+    assert fractions == sorted(fractions)
+    assert fractions[-1] > 0.9
+
+
+def test_english_only_model_rejects_another_language(jfk: Recognized, tiny_en: Transcriber) -> None:
+    with pytest.raises(ModelError, match="English-only") as info:
+        tiny_en.transcribe(jfk.audio, language="de")
+    assert "\n" not in str(info.value)
+
+
+def test_english_only_model_accepts_english(tiny_en: Transcriber) -> None:
+    silence = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    result = tiny_en.transcribe(silence, language="en")
+    assert result.language == "en"
+    assert result.words == ()
+
+
+def test_base_detects_german_in_the_german_reading(
+    whisper_base: Transcriber, multilingual: FloatArray
+) -> None:
+    assert whisper_base.multilingual
+    german = multilingual[31 * SAMPLE_RATE : 39 * SAMPLE_RATE]
+    result = whisper_base.transcribe(german)
+    assert result.language == "de"
+    assert result.language_probability > 0.9
+    words = _text(result).split()
+    assert "software" in words
+    assert {"die", "der", "und", "zu"} & set(words)
