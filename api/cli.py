@@ -45,6 +45,14 @@ def _analyze_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="auto: by channel when each channel holds one voice, else embedded",
     )
     p.add_argument("--call-id", metavar="ID", help="id for the call (default: file hash)")
+    p.add_argument(
+        "--playbook",
+        metavar="NAME|PATH",
+        help="scorecard playbook: discovery (default), meddic, spiced, bant, or a YAML file",
+    )
+    p.add_argument(
+        "--no-behaviors", action="store_true", help="skip behavior detection and the scorecard"
+    )
     p.add_argument("--full", action="store_true", help="print the whole transcript")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(handler=_run_analyze)
@@ -64,6 +72,8 @@ def _run_analyze(args: argparse.Namespace) -> int:
         call_id=args.call_id,
         call_start=args.call_start,
         timezone=args.tz,
+        playbook=args.playbook,
+        behaviors=not args.no_behaviors,
     )
     with _progress(enabled=not args.quiet and sys.stderr.isatty()) as hook:
         analysis = analyze_call(args.input, options, hook)
@@ -105,13 +115,52 @@ def _progress(*, enabled: bool) -> Iterator[ProgressHook | None]:
 
 def _eval_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("eval", help="measure accuracy on the real data in ../shared/eval")
-    which = p.add_subparsers(dest="what", required=True, metavar="{speech}")
+    which = p.add_subparsers(dest="what", required=True, metavar="{speech,behaviors}")
     speech = which.add_parser(
         "speech", help="WER and DER per file on ../shared/eval audio (pass --help for options)"
     )
     speech.add_argument("--model", default="tiny.en", help="ASR model (tiny.en, base, or path)")
     speech.add_argument("--json", type=Path, metavar="OUT", help="also write the report as JSON")
     speech.set_defaults(handler=_run_eval_speech)
+    behaviors = which.add_parser(
+        "behaviors",
+        help="precision/recall/F1 per behavior on labeled meetings and held-out sales calls",
+    )
+    behaviors.add_argument(
+        "--set", choices=["all", "ami", "sales", "ami-train"], default="all", dest="which"
+    )
+    behaviors.add_argument("--json", type=Path, metavar="OUT", help="also write JSON")
+    behaviors.set_defaults(handler=_run_eval_behaviors)
+
+
+def _run_eval_behaviors(args: argparse.Namespace) -> int:
+    from eval.behaviors import run_behavior_report
+
+    return run_behavior_report(which=args.which, json_out=args.json)
+
+
+def _train_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("train", help="train models from the team's data")
+    which = p.add_subparsers(dest="what", required=True, metavar="{behaviors}")
+    behaviors = which.add_parser(
+        "behaviors", help="fit the behavior heads (writes models/heads by default)"
+    )
+    behaviors.add_argument("--out", type=Path, help="output directory for the heads")
+    behaviors.set_defaults(handler=_run_train_behaviors)
+
+
+def _run_train_behaviors(args: argparse.Namespace) -> int:
+    from models.training import default_heads_dir, train_behaviors
+
+    out = args.out or default_heads_dir()
+    heads = train_behaviors(out)
+    print(f"wrote behavior heads {heads.version} to {out}")
+    for head, row in heads.meta["cross_validation"].items():
+        print(
+            f"  {head:<28} threshold {heads.meta['thresholds'][head]:.2f}  "
+            f"cv F1 {row['cv_f1']:.3f}  ({row['positives']} positives / {row['examples']})"
+        )
+    return 0
 
 
 def _run_eval_speech(args: argparse.Namespace) -> int:
@@ -128,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _analyze_parser(sub)
     _eval_parser(sub)
+    _train_parser(sub)
     return parser
 
 

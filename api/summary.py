@@ -17,6 +17,10 @@ def _num(value: float | None, fmt: str, unit: str = "") -> str:
     return "n/a" if value is None else f"{value:{fmt}}{unit}"
 
 
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def render_summary(analysis: CallAnalysis, *, max_utterances: int | None = 40) -> str:
     """Call facts, speakers with roles, conversation metrics and the transcript with speakers.
 
@@ -50,6 +54,40 @@ def render_summary(analysis: CallAnalysis, *, max_utterances: int | None = 40) -
     lines.append(f"  rep question rate   {_num(m.question_rate, '.0f', ' /hour')}")
     lines.append(f"  words per minute    {_num(m.words_per_minute, '.0f')}")
     lines.append("")
+    if analysis.call.models.behaviors is None and analysis.call.language not in (None, "en"):
+        lines.append(
+            f"behaviors: not detected (the call is in {analysis.call.language!r}; "
+            "behavior detection is English only)"
+        )
+        lines.append("")
+    elif analysis.call.models.behaviors is None and analysis.call.language is None:
+        lines.append("behaviors: not detected (the transcript does not look like English)")
+        lines.append("")
+    if analysis.evidence:
+        lines.append(f"evidence ({len(analysis.evidence)})")
+        for e in analysis.evidence:
+            if e.behavior == "rep_question":
+                continue
+            kind = f"{e.behavior}/{e.subtype}" if e.subtype else e.behavior
+            facts = ", ".join(f"{k}={v}" for k, v in e.fields.items() if v not in (None, [], ""))
+            lines.append(
+                f"  [{_clock(e.start)}] {kind:<36} {e.role or '?':<8} {e.confidence:.2f}  "
+                f'"{_short(e.quote)}"' + (f"  {{{facts}}}" if facts else "")
+            )
+        questions = sum(1 for e in analysis.evidence if e.behavior == "rep_question")
+        lines.append(f"  rep questions: {questions}")
+        lines.append("")
+    if analysis.scorecard is not None:
+        card = analysis.scorecard
+        lines.append(f"scorecard ({card.playbook}): {card.score:.0%}")
+        times = {e.id: e.start for e in analysis.evidence}
+        for item in card.items:
+            mark = "done  " if item.status == "done" else "MISSED"
+            at = ", ".join(_clock(times.get(i)) for i in item.evidence_ids[:3])
+            lines.append(f"  {mark} {item.behavior:<28} weight {item.weight:g}  {at}")
+            if item.coaching:
+                lines.append(f"         coaching: {item.coaching}")
+        lines.append("")
     shown = analysis.utterances if max_utterances is None else analysis.utterances[:max_utterances]
     lines.append(f"transcript ({len(analysis.utterances)} utterances)")
     for u in shown:

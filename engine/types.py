@@ -172,6 +172,9 @@ class AnalyzeOptions:
     timezone: str | None = None
     """IANA zone name of the call, e.g. ``Europe/Berlin``."""
     playbook: str | None = None
+    """Bundled playbook name or YAML path for the scorecard; None means ``discovery``."""
+    behaviors: bool = True
+    """Detect behaviors (evidence and scorecard); off gives the speech analysis alone."""
     pyannote_pipeline: str | None = None
     """A local pyannote pipeline directory (or hub name with a token) for ``pyannote``."""
 

@@ -91,8 +91,9 @@ def _spectral_embedding(affinity: npt.NDArray[np.float64], k: int) -> npt.NDArra
     # Only the k smallest eigenvectors are needed; asking for just those is far cheaper
     # than a full decomposition once a call has a thousand windows.
     _, vectors = eigh(laplacian, subset_by_index=[0, k - 1])
-    rows = np.asarray(vectors, dtype=np.float64)
-    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    rows: npt.NDArray[np.float64] = np.asarray(vectors, dtype=np.float64)
+    norms: npt.NDArray[np.float64] = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.maximum(norms, 1e-12)
 
 
 def _kmeans(x: npt.NDArray[np.float64], k: int, iterations: int = 50) -> IntArray:

@@ -101,9 +101,7 @@ class SpeakerEncoder:
             return np.zeros((0, 256), dtype=np.float32)
         length = max(1, round(max(w.duration for w in windows) * FRAMES_PER_SECOND))
         total = mels.shape[0]
-        starts = [
-            max(0, min(round(w.start * FRAMES_PER_SECOND), total - length)) for w in windows
-        ]
+        starts = [max(0, min(round(w.start * FRAMES_PER_SECOND), total - length)) for w in windows]
         out = np.empty((len(windows), 256), dtype=np.float32)
         torch = self._torch
         with torch.inference_mode():

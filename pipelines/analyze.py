@@ -10,6 +10,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,17 +21,21 @@ from engine.attribution import (
     relabel_speakers,
     utterances_from_transcript,
 )
+from engine.behaviors.language import looks_english
 from engine.errors import ConfigError, InputError
 from engine.metrics import compute_metrics, talk_seconds
 from engine.roles import apply_roles, assign_roles
+from engine.scorecard import build_scorecard
 from engine.types import (
     AnalyzeOptions,
     Audio,
     CallAnalysis,
     CallInfo,
     Diarization,
+    Evidence,
     ModelInfo,
     ProgressHook,
+    Scorecard,
     Span,
     Speaker,
     Transcript,
@@ -39,6 +44,7 @@ from engine.types import (
 from models.asr import load_transcriber
 from models.speakers import load_speaker_encoder
 from models.vad import speech_regions
+from pipelines.behaviors import detect_behaviors, load_behavior_models, resolve_playbook
 from pipelines.decode import check_input_file, decode_media
 from pipelines.diarize import (
     channels_are_separate,
@@ -77,6 +83,8 @@ def analyze_call(
     """
     options = options or AnalyzeOptions()
     _check_options(options)
+    if options.behaviors:
+        resolve_playbook(options.playbook)  # a malformed playbook fails before any work
     path = Path(source)
     check_input_file(path)
     stages = _Stages(progress)
@@ -125,7 +133,7 @@ def analyze_transcript(
         call_start=call_start,
         duration=duration,
         source=transcript.format,
-        language=None,
+        language="en" if looks_english(u.text for u in utterances) else None,
         models=ModelInfo(asr=None, diarizer=None, behaviors=None),
     )
 
@@ -206,8 +214,27 @@ def _finish(
             for sid in names
         )
         metrics = compute_metrics(utterances, speakers, duration)
+    evidence: tuple[Evidence, ...] = ()
+    scorecard: Scorecard | None = None
+    if options.behaviors and language == "en":
+        with stages.stage("behaviors"):
+            behavior_models = load_behavior_models()
+            playbook = resolve_playbook(options.playbook)
+            evidence = detect_behaviors(
+                utterances,
+                call_id=call_id,
+                call_start=call_start,
+                timezone=options.timezone,
+                playbook=playbook,
+                models=behavior_models,
+                progress=stages.hook,
+            )
+            scorecard = build_scorecard(playbook, evidence, metrics)
+        models = replace(models, behaviors=behavior_models.name)
     call = CallInfo(call_id, call_start, duration, source, language, models)
-    return CallAnalysis(call, speakers, tuple(utterances), metrics, timings=stages.timings)
+    return CallAnalysis(
+        call, speakers, tuple(utterances), metrics, evidence, scorecard, timings=stages.timings
+    )
 
 
 def _diarize(

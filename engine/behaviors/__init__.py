@@ -1,0 +1,1 @@
+"""Behavior detection over a transcript: segments, decision rules, fields, evidence."""

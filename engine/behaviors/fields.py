@@ -1,0 +1,187 @@
+"""The structured facts of a detection (BEHAVIORS.md "Fields"), from the segment's text,
+its named entities, and the call's start time and zone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engine.dates import find_date_expressions, resolve_date
+from engine.money import find_money, words_to_number
+from engine.types import Role
+
+
+@dataclass(frozen=True)
+class EntityRef:
+    """A named entity of the segment (label as spaCy names it)."""
+
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CallClock:
+    """What relative dates resolve against; ``start`` None means they resolve to null."""
+
+    start: datetime | None
+    timezone: str | None
+
+
+_MINUTES = re.compile(
+    r"\b(\d+|[a-z]+(?:[ -][a-z]+)?)\s+(minutes?|mins?|hours?|hrs?)\b", re.IGNORECASE
+)
+_TOPICS = re.compile(
+    r"\b(?:talk about|go over|go through|cover|discuss|understand|look at|walk through|"
+    r"show you|review|focus on)\s+(.+?)(?:[.?!]|$)",
+    re.IGNORECASE,
+)
+_TOPIC_SPLIT = re.compile(r",\s*(?:and\s+|then\s+)?|\s+(?:and then|then|and)\s+", re.IGNORECASE)
+_DECIDER_ROLES = re.compile(
+    r"\b(ceo|cfo|cto|coo|cio|vp(?: of [a-z]+)?|vice president|director|head of [a-z]+|"
+    r"manager|boss|owner|founder|partner|board|committee|procurement|purchasing|legal|"
+    r"finance|it|security team|wife|husband|spouse|parents?|dad|mom|mum|family|"
+    r"employer|sponsor|principal|dean|superintendent|council)\b",
+    re.IGNORECASE,
+)
+_ACTIONS = re.compile(
+    r"\b(send(?:ing)?|email|schedul\w*|book\w*|set up|demo|call|meet\w*|review|sign\w*|pay\w*|"
+    r"trial|repl\w*|follow(?:[ -]up)?|circle back|touch base|share|introduc\w*|"
+    r"loop in|get back|check in|quote|proposal|contract|invoice|onboard\w*|install\w*|"
+    r"visit|present\w*)\b",
+    re.IGNORECASE,
+)
+_BOTH = re.compile(r"\b(let's|let us|we'll|we will|we can|we should|shall we)\b", re.IGNORECASE)
+_SELF = re.compile(r"\b(i'll|i will|i'm going to|i am going to|i can|i'd|let me)\b", re.IGNORECASE)
+_OTHER = re.compile(r"\b(you'll|you will|you can|you could|can you|could you|would you)\b", re.I)
+_QUANTITY = re.compile(
+    r"\b(\d[\d,.]*|[a-z]+(?:[ -][a-z]+)?)\s*(%|percent|hours?|days?|weeks?|people|staff|"
+    r"employees|reps|tickets|errors|orders|calls|shipments|customers|users|leads|deals)\b",
+    re.IGNORECASE,
+)
+_CAPITALIZED = re.compile(
+    r"\b(?:using|use|with|from|at|looking at|evaluating|considering|"
+    r"versus|vs\.?|than)\s+([A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)*)"
+)
+
+
+def extract_fields(
+    behavior: str,
+    text: str,
+    role: Role | None,
+    entities: Sequence[EntityRef],
+    clock: CallClock,
+) -> dict[str, Any] | None:
+    """The fields of ``behavior`` found in ``text``; None when the behavior cannot stand
+    without a field that is missing (a competitor with no name)."""
+    if behavior == "agenda_set":
+        return _agenda(text)
+    if behavior == "budget_discussed":
+        fields: dict[str, Any] = {"raised_by": role}
+        fields.update(_money(text))
+        return fields
+    if behavior == "decision_process_confirmed":
+        makers = [e.text for e in entities if e.label == "PERSON"]
+        makers += [m.group(0).lower() for m in _DECIDER_ROLES.finditer(text)]
+        return {
+            "decision_makers": _unique(makers),
+            "decision_date": _first_due(text, clock),
+        }
+    if behavior in ("next_step_dated", "next_step_undated"):
+        fields = {"action": _action(text), "owner": _owner(text, role)}
+        if behavior == "next_step_dated":
+            mentions = find_date_expressions(text)
+            expr = mentions[0].text if mentions else None
+            fields["date_expr"] = expr
+            fields["due"] = _resolve(expr, clock)
+        return fields
+    if behavior == "pain_quantified":
+        money = _money(text)
+        if money:
+            return money
+        m = _QUANTITY.search(text)
+        if m:
+            return {"amount": _number(m.group(1)), "unit": m.group(2).lower()}
+        return {}
+    if behavior == "competitor_mentioned":
+        names = [e.text for e in entities if e.label in ("ORG", "PRODUCT")]
+        names += [m.group(1) for m in _CAPITALIZED.finditer(text)]
+        names = [n for n in _unique(names) if n.lower() not in _NOT_NAMES]
+        return {"name": names[0], "names": names} if names else None
+    if behavior == "timeline_agreed":
+        return {"dates": [m.text for m in find_date_expressions(text)]}
+    return {}
+
+
+_NOT_NAMES = {"i", "we", "the", "a", "it", "this", "that", "our", "you", "they"}
+
+
+def _agenda(text: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    m = _MINUTES.search(text)
+    if m:
+        amount = _number(m.group(1))
+        if amount is not None:
+            minutes = amount * 60 if m.group(2).lower().startswith(("hour", "hr")) else amount
+            fields["time_budget_minutes"] = minutes
+    topics = _TOPICS.search(text)
+    if topics:
+        parts = [p.strip(" ,") for p in _TOPIC_SPLIT.split(topics.group(1)) if p.strip(" ,")]
+        fields["topics"] = [p for p in parts if 1 <= len(p.split()) <= 8][:6]
+    return fields
+
+
+def _money(text: str) -> dict[str, Any]:
+    found = find_money(text)
+    if not found:
+        return {}
+    first = found[0]
+    out: dict[str, Any] = {"amount": first.amount, "currency": first.currency}
+    if first.per:
+        out["per"] = first.per
+    return out
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return words_to_number(text)
+
+
+def _resolve(expr: str | None, clock: CallClock) -> str | None:
+    if expr is None:
+        return None
+    return resolve_date(expr, clock.start, clock.timezone).due
+
+
+def _first_due(text: str, clock: CallClock) -> str | None:
+    for mention in find_date_expressions(text):
+        due = _resolve(mention.text, clock)
+        if due is not None:
+            return due
+    return None
+
+
+def _action(text: str) -> str | None:
+    m = _ACTIONS.search(text)
+    return m.group(0).lower() if m else None
+
+
+def _owner(text: str, role: Role | None) -> str | None:
+    if _BOTH.search(text):
+        return "both"
+    if _OTHER.search(text) and not _SELF.search(text):
+        return {"rep": "prospect", "prospect": "rep"}.get(role or "")
+    return role
+
+
+def _unique(items: Sequence[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for item in items:
+        key = item.strip().lower()
+        if key and key not in seen:
+            seen[key] = item.strip()
+    return list(seen.values())

@@ -1,0 +1,185 @@
+"""Behavior detection for one call: segments → rule features + sentence embeddings →
+classifier heads → hard rules → evidence records with their facts → scorecard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+import numpy as np
+
+from engine.behaviors.catalog import SUBTYPE_HEADS
+from engine.behaviors.decide import Detection, best_per_utterance, decide
+from engine.behaviors.fields import CallClock, EntityRef, extract_fields
+from engine.behaviors.segments import Segment, segment_utterances
+from engine.playbook import Playbook, load_playbook
+from engine.types import Evidence, FloatArray, ProgressHook, Utterance
+from models.behavior_heads import (
+    BehaviorHeads,
+    load_default_heads,
+    segment_features,
+    segment_rules,
+)
+from models.encoder import DIM, SentenceEncoder, load_sentence_encoder
+from models.nlp import NlpPipeline, load_nlp
+from models.trackers import TrackerModel, learn_trackers
+
+DETECTOR = "dealproof.behaviors"
+TRACKER_DETECTOR = "dealproof.tracker"
+RULE_DETECTOR = "dealproof.rules"
+
+
+@dataclass(frozen=True)
+class BehaviorModels:
+    """Everything behavior detection loads once: spaCy, the encoder, the heads."""
+
+    nlp: NlpPipeline
+    encoder: SentenceEncoder
+    heads: BehaviorHeads
+
+    @property
+    def name(self) -> str:
+        return f"{self.encoder.name} heads {self.heads.version} + {self.nlp.version} cues"
+
+
+def load_behavior_models() -> BehaviorModels:
+    return BehaviorModels(load_nlp(), load_sentence_encoder(), load_default_heads())
+
+
+@lru_cache(maxsize=8)
+def _trackers_for(playbook: Playbook) -> tuple[TrackerModel, ...]:
+    return tuple(learn_trackers(playbook.trackers, load_sentence_encoder()))
+
+
+def resolve_playbook(name_or_path: str | None) -> Playbook:
+    return load_playbook(name_or_path or "discovery")
+
+
+def detect_behaviors(
+    utterances: Sequence[Utterance],
+    *,
+    call_id: str,
+    call_start: str | None = None,
+    timezone: str | None = None,
+    playbook: Playbook | None = None,
+    models: BehaviorModels | None = None,
+    progress: ProgressHook | None = None,
+) -> tuple[Evidence, ...]:
+    """Evidence of every behavior in ``utterances``, in call order. Deterministic."""
+    models = models or load_behavior_models()
+    segments = segment_utterances(utterances)
+    if not segments:
+        return ()
+    texts = [s.text for s in segments]
+    cues = list(models.nlp.cues(texts))
+    rules = [segment_rules(t, c) for t, c in zip(texts, cues, strict=True)]
+    embeddings = models.encoder.encode(texts)
+    if progress:
+        progress("behaviors", 0.6)
+    context = _context_embeddings(segments, models.encoder)
+    features = segment_features(embeddings, context, [s.role for s in segments], rules)
+    probabilities = models.heads.probabilities(features)
+    detections = decide(
+        segments, probabilities, models.heads.thresholds, [r.has_date for r in rules]
+    )
+    trackers = _trackers_for(playbook) if playbook is not None and playbook.trackers else ()
+    detections += _tracker_detections(trackers, embeddings, segments)
+    detections = best_per_utterance(detections, segments)
+    detections = _with_subtypes(detections, features, models.heads)
+    if progress:
+        progress("behaviors", 0.8)
+    clock = CallClock(datetime.fromisoformat(call_start) if call_start else None, timezone)
+    return _evidence(detections, segments, utterances, call_id, clock, models, trackers)
+
+
+def _context_embeddings(segments: Sequence[Segment], encoder: SentenceEncoder) -> FloatArray:
+    unique = sorted({s.context for s in segments if s.context})
+    encoded = encoder.encode(unique)
+    index = {text: i for i, text in enumerate(unique)}
+    out = np.zeros((len(segments), DIM), dtype=np.float32)
+    for i, s in enumerate(segments):
+        if s.context:
+            out[i] = encoded[index[s.context]]
+    return out
+
+
+def _tracker_detections(
+    trackers: Sequence[TrackerModel], embeddings: FloatArray, segments: Sequence[Segment]
+) -> list[Detection]:
+    out: list[Detection] = []
+    roles = [s.role for s in segments]
+    for tracker in trackers:
+        scores = tracker.scores(embeddings, roles)
+        for i in np.flatnonzero(scores >= tracker.threshold):
+            out.append(Detection(int(i), tracker.spec.name, float(scores[i])))
+    return out
+
+
+def _with_subtypes(
+    detections: list[Detection], features: FloatArray, heads: BehaviorHeads
+) -> list[Detection]:
+    out = []
+    for d in detections:
+        if d.behavior in SUBTYPE_HEADS and d.subtype is None:
+            subtype, _ = heads.subtype(d.behavior, features[d.segment : d.segment + 1])[0]
+            d = Detection(d.segment, d.behavior, d.confidence, subtype or None)
+        out.append(d)
+    return out
+
+
+def _evidence(
+    detections: Sequence[Detection],
+    segments: Sequence[Segment],
+    utterances: Sequence[Utterance],
+    call_id: str,
+    clock: CallClock,
+    models: BehaviorModels,
+    trackers: Sequence[TrackerModel],
+) -> tuple[Evidence, ...]:
+    needed = sorted({d.segment for d in detections})
+    entities = dict(
+        zip(needed, models.nlp.entities([segments[i].text for i in needed]), strict=True)
+    )
+    tracker_names = {t.spec.name for t in trackers}
+    out: list[Evidence] = []
+    for d in detections:
+        seg = segments[d.segment]
+        refs = [EntityRef(e.label, e.text) for e in entities.get(d.segment, ())]
+        fields = extract_fields(d.behavior, seg.text, seg.role, refs, clock)
+        if fields is None:
+            continue
+        if d.behavior in tracker_names:
+            detector, version = TRACKER_DETECTOR, "1"
+        elif d.behavior == "rep_question":
+            detector, version = RULE_DETECTOR, "1"
+        else:
+            detector, version = DETECTOR, models.heads.version
+        utterance = utterances[seg.utterance_index]
+        out.append(
+            Evidence(
+                id=evidence_id(call_id, d.behavior, (utterance.id,)),
+                behavior=d.behavior,
+                subtype=d.subtype,
+                speaker=seg.speaker,
+                role=seg.role,
+                start=seg.start,
+                end=seg.end,
+                utterance_ids=(utterance.id,),
+                quote=seg.text,
+                confidence=round(d.confidence, 4),
+                fields=fields,
+                detector=detector,
+                detector_version=version,
+            )
+        )
+    return tuple(out)
+
+
+def evidence_id(call_id: str, behavior: str, utterance_ids: Sequence[str]) -> str:
+    """Stable across runs: a hash of the call, the behavior and the utterances."""
+    key = "\x1f".join([call_id, behavior, *utterance_ids])
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
