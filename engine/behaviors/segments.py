@@ -71,13 +71,14 @@ def split_sentences(text: str, *, max_words: int = 40, min_words: int = 4) -> li
 def segment_utterances(utterances: Sequence[Utterance], *, max_words: int = 40) -> list[Segment]:
     """All segments of all utterances, in order."""
     segments: list[Segment] = []
-    context = ""
+    run = ""  # what the last speaker with words said since another speaker had words
     last_speaker: str | None = None
     previous_other = ""
     for ui, u in enumerate(utterances):
-        if u.speaker != last_speaker:
-            previous_other = context
         text = clean_text(u.text)
+        # Empty turns (a bare {vocalsound}) neither change the context nor end a run.
+        if text and u.speaker != last_speaker:
+            previous_other, run = run, ""
         sentences = split_sentences(text, max_words=max_words) if text else []
         offsets = _char_offsets(text, sentences)
         for sentence, (a, b) in zip(sentences, offsets, strict=True):
@@ -96,7 +97,7 @@ def segment_utterances(utterances: Sequence[Utterance], *, max_words: int = 40) 
                 )
             )
         if text:
-            context = text if u.speaker != last_speaker else f"{context} {text}"
+            run = f"{run} {text}".strip()
             last_speaker = u.speaker
     return segments
 
