@@ -638,9 +638,13 @@ def find_money(text: str) -> list[Money]:
         if m is None:
             continue
         money = _money_from_match(text, m)
+        if not money:
+            # A rejected reading ("costs 25" before "euros") must not hide the amount that
+            # starts inside it: try the next token.
+            continue
         found.extend(money)
         # a match may have read on past its end (a minor unit, a rate): go on after that
-        cursor = max(m.end(), max((x.end for x in money), default=0))
+        cursor = max(m.end(), max(x.end for x in money))
     return found
 
 

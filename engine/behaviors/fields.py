@@ -30,9 +30,13 @@ class CallClock:
     timezone: str | None
 
 
-_MINUTES = re.compile(
-    r"\b(\d+|[a-z]+(?:[ -][a-z]+)?)\s+(minutes?|mins?|hours?|hrs?)\b", re.IGNORECASE
+_NUMBER_WORD = (
+    r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred|thousand|half|couple)"
 )
+_NUMBER = rf"(\d[\d,.]*|{_NUMBER_WORD}(?:[ -](?:and[ -])?{_NUMBER_WORD})*)"
+_MINUTES = re.compile(rf"\b{_NUMBER}\s+(minutes?|mins?|hours?|hrs?)\b", re.IGNORECASE)
 _TOPICS = re.compile(
     r"\b(?:talk about|go over|go through|cover|discuss|understand|look at|walk through|"
     r"show you|review|focus on)\s+(.+?)(?:[.?!]|$)",
@@ -42,10 +46,11 @@ _TOPIC_SPLIT = re.compile(r",\s*(?:and\s+|then\s+)?|\s+(?:and then|then|and)\s+"
 _DECIDER_ROLES = re.compile(
     r"\b(ceo|cfo|cto|coo|cio|vp(?: of [a-z]+)?|vice president|director|head of [a-z]+|"
     r"manager|boss|owner|founder|partner|board|committee|procurement|purchasing|legal|"
-    r"finance|it|security team|wife|husband|spouse|parents?|dad|mom|mum|family|"
+    r"finance|security team|wife|husband|spouse|parents?|dad|mom|mum|family|"
     r"employer|sponsor|principal|dean|superintendent|council)\b",
     re.IGNORECASE,
 )
+_IT_TEAM = re.compile(r"\bIT\b")  # the department, never the pronoun "it"
 _ACTIONS = re.compile(
     r"\b(send(?:ing)?|email|schedul\w*|book\w*|set up|demo|call|meet\w*|review|sign\w*|pay\w*|"
     r"trial|repl\w*|follow(?:[ -]up)?|circle back|touch base|share|introduc\w*|"
@@ -57,13 +62,13 @@ _BOTH = re.compile(r"\b(let's|let us|we'll|we will|we can|we should|shall we)\b"
 _SELF = re.compile(r"\b(i'll|i will|i'm going to|i am going to|i can|i'd|let me)\b", re.IGNORECASE)
 _OTHER = re.compile(r"\b(you'll|you will|you can|you could|can you|could you|would you)\b", re.I)
 _QUANTITY = re.compile(
-    r"\b(\d[\d,.]*|[a-z]+(?:[ -][a-z]+)?)\s*(%|percent|hours?|days?|weeks?|people|staff|"
-    r"employees|reps|tickets|errors|orders|calls|shipments|customers|users|leads|deals)\b",
+    rf"\b{_NUMBER}\s*(%|percent\b|(?:hours?|days?|weeks?|people|staff|employees|reps|"
+    r"tickets|errors|orders|calls|shipments|customers|users|leads|deals)\b)",
     re.IGNORECASE,
 )
 _CAPITALIZED = re.compile(
     r"\b(?:using|use|with|from|at|looking at|evaluating|considering|"
-    r"versus|vs\.?|than)\s+([A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)*)"
+    r"versus|vs\.?|than)\s+([A-Z][\w&-]*(?:\.[\w&-]+)*(?:\s+[A-Z][\w&-]*(?:\.[\w&-]+)*)*)"
 )
 
 
@@ -85,6 +90,7 @@ def extract_fields(
     if behavior == "decision_process_confirmed":
         makers = [e.text for e in entities if e.label == "PERSON"]
         makers += [m.group(0).lower() for m in _DECIDER_ROLES.finditer(text)]
+        makers += ["IT"] if _IT_TEAM.search(text) else []
         return {
             "decision_makers": _unique(makers),
             "decision_date": _first_due(text, clock),
@@ -148,7 +154,15 @@ def _number(text: str) -> float | None:
     try:
         return float(text.replace(",", ""))
     except ValueError:
-        return words_to_number(text)
+        pass
+    words = text.lower().replace("-", " ").split()
+    if words and words[0] in ("a", "an"):
+        words = ["one", *words[1:]]
+    if words in (["one", "couple"], ["couple"]):
+        return 2.0
+    if words in (["half"], ["one", "half"]):
+        return 0.5
+    return words_to_number(" ".join(words))
 
 
 def _resolve(expr: str | None, clock: CallClock) -> str | None:

@@ -1,0 +1,282 @@
+"""The facts of a detection (BEHAVIORS.md "Fields"), with a fixed call clock.
+
+The call starts on Monday 2 March 2026 at 3 pm in New York (-05:00). New York moves to
+daylight time (-04:00) on Sunday 8 March 2026, so a time on Tuesday 10 March is at -04:00.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from engine.behaviors.fields import CallClock, EntityRef, extract_fields
+from engine.types import Role
+
+CLOCK = CallClock(datetime.fromisoformat("2026-03-02T15:00:00-05:00"), "America/New_York")
+NO_START = CallClock(None, "America/New_York")
+
+
+def fields(
+    behavior: str,
+    text: str,
+    role: Role | None = "rep",
+    entities: tuple[EntityRef, ...] = (),
+    clock: CallClock = CLOCK,
+) -> dict[str, Any] | None:
+    return extract_fields(behavior, text, role, entities, clock)
+
+
+# --------------------------------------------------------------------------- agenda_set
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("We have 30 minutes today, still OK?", 30),
+        ("We've got forty five minutes, does that still work?", 45),
+        ("I have a hard stop in 20 mins.", 20),
+        ("We have 2 hours blocked for this.", 120),
+        ("We have about an hour, is that fine?", 60),
+        ("We have fifteen minutes, is that still okay?", 15),
+    ],
+)
+def test_agenda_time_budget_minutes(text: str, minutes: float) -> None:
+    out = fields("agenda_set", text)
+    assert out is not None
+    assert out.get("time_budget_minutes") == minutes
+
+
+def test_agenda_topics_are_listed_items() -> None:
+    out = fields(
+        "agenda_set", "Today I'd like to go over your current setup, then pricing, and next steps."
+    )
+    assert out == {"topics": ["your current setup", "pricing", "next steps"]}
+    out = fields("agenda_set", "Let us go over pricing, onboarding and security.")
+    assert out == {"topics": ["pricing", "onboarding", "security"]}
+
+
+def test_agenda_time_and_topics_together() -> None:
+    out = fields(
+        "agenda_set", "We've got forty five minutes, so let's cover your workflow and the demo."
+    )
+    assert out == {"time_budget_minutes": 45, "topics": ["your workflow", "the demo"]}
+
+
+def test_agenda_without_time_or_topics_has_no_fields() -> None:
+    assert fields("agenda_set", "Sounds like a plan to me.") == {}
+
+
+# --------------------------------------------------------------------------- budget_discussed
+
+
+def test_budget_amount_currency_and_who_raised_it() -> None:
+    assert fields("budget_discussed", "Our budget is around $12k for this.", "prospect") == {
+        "raised_by": "prospect",
+        "amount": 12000,
+        "currency": "USD",
+    }
+    assert fields("budget_discussed", "That would be twenty five euros per seat.", "rep") == {
+        "raised_by": "rep",
+        "amount": 25,
+        "currency": "EUR",
+        "per": "seat",
+    }
+
+
+def test_budget_without_a_figure_has_only_raised_by() -> None:
+    assert fields("budget_discussed", "What budget have you set aside?", "rep") == {
+        "raised_by": "rep"
+    }
+    assert fields("budget_discussed", "Is this in the budget?", None) == {"raised_by": None}
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency"),
+    [
+        ("It costs twenty five euros a month.", 25, "EUR"),
+        ("It costs 25 euros a month.", 25, "EUR"),
+        ("The fee is forty thousand dollars.", 40000, "USD"),
+    ],
+)
+def test_budget_amount_after_a_price_word(text: str, amount: float, currency: str) -> None:
+    """A price word ("costs", "fee is") before a figure with its currency word."""
+    out = fields("budget_discussed", text, "rep")
+    assert out is not None
+    assert (out.get("amount"), out.get("currency")) == (amount, currency)
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def test_decision_makers_from_role_words() -> None:
+    out = fields("decision_process_confirmed", "My CFO and the board sign off on this.", "prospect")
+    assert out == {"decision_makers": ["cfo", "board"], "decision_date": None}
+
+
+def test_decision_makers_do_not_include_the_pronoun_it() -> None:
+    out = fields(
+        "decision_process_confirmed", "My CFO and the board have to approve it.", "prospect"
+    )
+    assert out is not None
+    assert out["decision_makers"] == ["cfo", "board"]
+
+
+def test_decision_makers_from_person_entities_and_decision_date() -> None:
+    entities = (EntityRef("PERSON", "Priya"), EntityRef("ORG", "Acme"), EntityRef("DATE", "x"))
+    out = fields(
+        "decision_process_confirmed", "Priya and my CFO decide by March 20.", "prospect", entities
+    )
+    assert out == {"decision_makers": ["Priya", "cfo"], "decision_date": "2026-03-20"}
+
+
+def test_decision_makers_are_unique_and_date_needs_a_call_start() -> None:
+    entities = (EntityRef("PERSON", "Priya"), EntityRef("PERSON", "priya"))
+    out = fields(
+        "decision_process_confirmed",
+        "Priya, my boss and then my Boss's boss decide by Friday.",
+        "prospect",
+        entities,
+        NO_START,
+    )
+    assert out == {"decision_makers": ["Priya", "boss"], "decision_date": None}
+
+
+# --------------------------------------------------------------------------- next steps
+
+
+def test_dated_next_step_said_by_the_rep() -> None:
+    assert fields("next_step_dated", "I'll send the proposal by Friday.", "rep") == {
+        "action": "send",
+        "owner": "rep",
+        "date_expr": "by Friday",
+        "due": "2026-03-06",
+    }
+
+
+def test_dated_next_step_for_both_sides_with_a_time() -> None:
+    assert fields("next_step_dated", "Let's meet next Tuesday at 2.", "prospect") == {
+        "action": "meet",
+        "owner": "both",
+        "date_expr": "next Tuesday at 2",
+        "due": "2026-03-10T14:00:00-04:00",  # daylight time from 8 March
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "owner"),
+    [
+        ("I'll send the proposal by Friday.", "prospect", "prospect"),
+        ("Can you send me the signed contract by tomorrow?", "rep", "prospect"),
+        ("Could you reply by Friday?", "prospect", "rep"),
+        ("We will circle back next Monday morning.", "rep", "both"),
+        ("Let me book the demo for tomorrow, can you make it?", "rep", "rep"),
+    ],
+)
+def test_next_step_owner(text: str, role: Role, owner: str) -> None:
+    out = fields("next_step_dated", text, role)
+    assert out is not None
+    assert out["owner"] == owner
+
+
+def test_next_step_due_is_null_without_a_call_start() -> None:
+    out = fields("next_step_dated", "I'll send the proposal by Friday.", "rep", clock=NO_START)
+    assert out == {"action": "send", "owner": "rep", "date_expr": "by Friday", "due": None}
+
+
+def test_dated_next_step_with_no_date_found_keeps_null_date() -> None:
+    out = fields("next_step_dated", "I'll send the proposal.", "rep")
+    assert out == {"action": "send", "owner": "rep", "date_expr": None, "due": None}
+
+
+def test_undated_next_step_has_action_and_owner_only() -> None:
+    assert fields("next_step_undated", "Let's touch base soon.", "rep") == {
+        "action": "touch base",
+        "owner": "both",
+    }
+    assert fields("next_step_undated", "Sounds good to me.", None) == {
+        "action": None,
+        "owner": None,
+    }
+
+
+# --------------------------------------------------------------------------- competitors
+
+
+def test_competitor_name_from_an_org_entity() -> None:
+    out = fields(
+        "competitor_mentioned",
+        "We looked at them last year.",
+        "prospect",
+        (EntityRef("PERSON", "Sam"), EntityRef("ORG", "Gong")),
+    )
+    assert out == {"name": "Gong", "names": ["Gong"]}
+
+
+def test_competitor_name_from_the_words_without_entities() -> None:
+    assert fields("competitor_mentioned", "we're using Gong right now.", "prospect") == {
+        "name": "Gong",
+        "names": ["Gong"],
+    }
+    out = fields(
+        "competitor_mentioned",
+        "We're also evaluating Clari versus Salesforce right now.",
+        "prospect",
+        (EntityRef("ORG", "Salesforce"),),
+    )
+    assert out == {"name": "Salesforce", "names": ["Salesforce", "Clari"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "entities"),
+    [
+        ("We're using Gong.", ()),
+        ("We're also evaluating Clari versus Salesforce.", (EntityRef("ORG", "Salesforce"),)),
+    ],
+)
+def test_competitor_name_at_the_end_of_a_sentence_has_no_period(
+    text: str, entities: tuple[EntityRef, ...]
+) -> None:
+    out = fields("competitor_mentioned", text, "prospect", entities)
+    assert out is not None
+    assert not any(n.endswith(".") for n in out["names"]), out["names"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["we tried another tool before.", "We are using it for now.", "We went with The other one."],
+)
+def test_competitor_without_a_name_is_no_evidence(text: str) -> None:
+    assert fields("competitor_mentioned", text, "prospect") is None
+
+
+# --------------------------------------------------------------------------- the others
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We lose 20 hours a week to manual entry.", {"amount": 20, "unit": "hours"}),
+        (
+            "We lose about $5,000 a month on errors.",
+            {"amount": 5000, "currency": "USD", "per": "month"},
+        ),
+        ("It takes three people most of a week.", {"amount": 3, "unit": "people"}),
+        ("About 15% of orders ship late.", {"amount": 15, "unit": "%"}),
+        ("It is really painful for us.", {}),
+    ],
+)
+def test_pain_quantified_amount_and_unit(text: str, expected: dict[str, Any]) -> None:
+    assert fields("pain_quantified", text, "prospect") == expected
+
+
+def test_timeline_dates_are_listed() -> None:
+    assert fields("timeline_agreed", "Pilot by April 1st, rollout in May.") == {
+        "dates": ["by April 1st", "in May"]
+    }
+
+
+@pytest.mark.parametrize("behavior", ["pricing_objection", "rep_question", "champion"])
+def test_behaviors_without_fields_get_an_empty_mapping(behavior: str) -> None:
+    assert fields(behavior, "That is too expensive, what else can you do?") == {}
