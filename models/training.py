@@ -129,6 +129,15 @@ def _fit(x: FloatArray, y: npt.NDArray[np.int64], c: float) -> tuple[np.ndarray,
     return np.asarray(model.coef_[0], dtype=np.float64), float(model.intercept_[0])
 
 
+def _stratified_folds(y: npt.NDArray[np.int64], folds: int) -> npt.NDArray[np.int64]:
+    """Fold numbers dealing each class's rows round-robin, so every fold has positives."""
+    out = np.zeros(len(y), dtype=np.int64)
+    for value in np.unique(y):
+        rows = np.flatnonzero(y == value)
+        out[rows] = np.arange(len(rows)) % folds
+    return out
+
+
 def _best_threshold(y: npt.NDArray[np.int64], p: npt.NDArray[np.float64]) -> tuple[float, float]:
     best_t, best_f = 0.5, -1.0
     for t in np.arange(0.30, 0.96, 0.01):
@@ -151,10 +160,10 @@ def train_heads(
     bias = np.zeros(len(HEADS))
     thresholds = np.zeros(len(HEADS))
     report: dict[str, dict[str, float]] = {}
-    fold_of = np.arange(len(examples)) % folds
     for j, head in enumerate(HEADS):
         used = labels[:, j] != IGNORE
-        xs, ys, fs = x[used], labels[used, j], fold_of[used]
+        xs, ys = x[used], labels[used, j]
+        fs = _stratified_folds(ys, folds)
         oof = np.zeros(len(ys))
         for k in range(folds):
             w, b = _fit(xs[fs != k], ys[fs != k], c)

@@ -92,8 +92,20 @@ def detect_behaviors(
     detections = _with_subtypes(detections, features, models.heads)
     if progress:
         progress("behaviors", 0.8)
-    clock = CallClock(datetime.fromisoformat(call_start) if call_start else None, timezone)
+    clock = call_clock(call_start, timezone)
     return _evidence(detections, segments, utterances, call_id, clock, models, trackers)
+
+
+def call_clock(call_start: str | None, timezone: str | None) -> CallClock:
+    """What relative dates resolve against. A start without a UTC offset is local time in
+    ``timezone``; with neither an offset nor a zone the instant is unknown, so relative
+    dates resolve to null rather than to a guess."""
+    if not call_start:
+        return CallClock(None, timezone)
+    start = datetime.fromisoformat(call_start)
+    if start.tzinfo is None and timezone is None:
+        return CallClock(None, None)
+    return CallClock(start, timezone)
 
 
 def _context_embeddings(segments: Sequence[Segment], encoder: SentenceEncoder) -> FloatArray:

@@ -1,0 +1,165 @@
+"""From head probabilities to detections: thresholds, dated vs undated next steps, the rep
+question rule, and one detection per behavior and utterance."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from engine.behaviors.catalog import HEADS
+from engine.behaviors.decide import (
+    QUESTION_CONFIDENCE,
+    Detection,
+    best_per_utterance,
+    decide,
+    question_subtype,
+)
+from engine.behaviors.segments import Segment
+from engine.types import Role
+
+AGENDA = HEADS.index("agenda_set")
+BUDGET = HEADS.index("budget_discussed")
+NEXT = HEADS.index("next_step")
+
+
+def seg(
+    index: int,
+    text: str = "We can go over the plan.",
+    role: Role | None = "rep",
+    utterance: int | None = None,
+) -> Segment:
+    u = index if utterance is None else utterance
+    return Segment(index, u, f"u{u}", "S1", role, text, None, None, "")
+
+
+def probs(*rows: dict[int, float]) -> npt.NDArray[np.float64]:
+    """One row per segment: the given heads' probabilities, 0 elsewhere."""
+    out = np.zeros((len(rows), len(HEADS)))
+    for i, row in enumerate(rows):
+        for j, p in row.items():
+            out[i, j] = p
+    return out
+
+
+def thresholds(value: float = 0.5, **per_head: float) -> npt.NDArray[np.float64]:
+    out = np.full(len(HEADS), value)
+    for head, t in per_head.items():
+        out[HEADS.index(head)] = t
+    return out
+
+
+def test_probability_at_or_above_threshold_is_a_detection() -> None:
+    segments = [seg(0), seg(1), seg(2)]
+    p = probs({AGENDA: 0.7}, {AGENDA: 0.69999}, {AGENDA: 0.95, BUDGET: 0.8})
+    out = decide(segments, p, thresholds(0.9, agenda_set=0.7), [False] * 3)
+    assert out == [
+        Detection(0, "agenda_set", 0.7),
+        Detection(2, "agenda_set", 0.95),
+    ]
+
+
+def test_every_head_is_decided_against_its_own_threshold() -> None:
+    segments = [seg(0)]
+    p = probs({j: 0.6 for j in range(len(HEADS))})
+    out = decide(segments, p, thresholds(0.5), [True])
+    assert [d.behavior for d in out] == [
+        "next_step_dated" if h == "next_step" else h for h in HEADS
+    ]
+    assert decide(segments, p, thresholds(0.61), [True]) == []
+
+
+def test_next_step_is_dated_only_with_a_date_in_the_segment() -> None:
+    segments = [seg(0, "I'll send it by Friday."), seg(1, "Let's touch base soon.")]
+    p = probs({NEXT: 0.9}, {NEXT: 0.9})
+    out = decide(segments, p, thresholds(), [True, False])
+    assert [(d.segment, d.behavior) for d in out] == [
+        (0, "next_step_dated"),
+        (1, "next_step_undated"),
+    ]
+    assert decide(segments, p, thresholds(), [False, False])[0].behavior == "next_step_undated"
+    assert not any(d.behavior == "next_step" for d in out)
+
+
+def test_rep_question_only_for_the_rep() -> None:
+    text = "So what does your process look like today?"
+    segments = [seg(0, text, "rep"), seg(1, text, "prospect"), seg(2, text, None)]
+    out = decide(segments, probs({}, {}, {}), thresholds(), [False] * 3)
+    assert out == [Detection(0, "rep_question", QUESTION_CONFIDENCE, "open")]
+
+
+def test_rep_question_comes_with_head_detections_of_the_same_segment() -> None:
+    segments = [seg(0, "What budget have you set aside for this?")]
+    out = decide(segments, probs({BUDGET: 0.9}), thresholds(), [False])
+    assert [(d.behavior, d.subtype) for d in out] == [
+        ("budget_discussed", None),
+        ("rep_question", "open"),
+    ]
+
+
+def test_a_statement_is_no_rep_question() -> None:
+    out = decide([seg(0, "We can go over the plan.")], probs({}), thresholds(), [False])
+    assert out == []
+
+
+@pytest.mark.parametrize(
+    ("text", "subtype"),
+    [
+        ("So what does your process look like today?", "open"),
+        ("Is that still the plan?", "closed"),
+        ("Okay, so how many reps do you have?", "open"),
+        ("Tell me about the team?", "open"),
+        ("Walk me through a typical week?", "open"),
+        ("Why did the last rollout stall?", "open"),
+        ("Do you have a budget for this?", "closed"),
+        ("Would Tuesday work for a demo?", "closed"),
+        ("Thanks for that. What else matters to you?", "open"),
+        ("That's great. Are you the one who signs?", "closed"),
+        ("We will meet soon.", None),
+        ("", None),
+    ],
+)
+def test_question_subtype(text: str, subtype: str | None) -> None:
+    assert question_subtype(text) == subtype
+
+
+def test_best_per_utterance_keeps_the_most_confident_segment() -> None:
+    # segments 0-2 belong to utterance 0, segment 3 to utterance 1
+    segments = [seg(0, utterance=0), seg(1, utterance=0), seg(2, utterance=0), seg(3, utterance=1)]
+    detections = [
+        Detection(0, "agenda_set", 0.6),
+        Detection(1, "agenda_set", 0.9),
+        Detection(2, "agenda_set", 0.7),
+        Detection(0, "budget_discussed", 0.8),
+        Detection(3, "agenda_set", 0.55),
+    ]
+    assert best_per_utterance(detections, segments) == [
+        Detection(0, "budget_discussed", 0.8),
+        Detection(1, "agenda_set", 0.9),
+        Detection(3, "agenda_set", 0.55),
+    ]
+
+
+def test_best_per_utterance_keeps_the_first_of_equal_confidence_and_subtypes() -> None:
+    segments = [seg(0, utterance=0), seg(1, utterance=0)]
+    detections = [
+        Detection(0, "rep_question", QUESTION_CONFIDENCE, "closed"),
+        Detection(1, "rep_question", QUESTION_CONFIDENCE, "open"),
+    ]
+    assert best_per_utterance(detections, segments) == [detections[0]]
+    assert best_per_utterance([], segments) == []
+
+
+def test_best_per_utterance_orders_by_segment_then_behavior() -> None:
+    segments = [seg(0), seg(1)]
+    detections = [
+        Detection(1, "agenda_set", 0.9),
+        Detection(0, "rep_question", 0.9, "open"),
+        Detection(0, "budget_discussed", 0.8),
+    ]
+    out = best_per_utterance(detections, segments)
+    assert [(d.segment, d.behavior) for d in out] == [
+        (0, "budget_discussed"),
+        (0, "rep_question"),
+        (1, "agenda_set"),
+    ]

@@ -1,0 +1,145 @@
+"""Fitting the behavior heads: a small synthetic set with separable features (no encoder),
+and the hand-written examples shipped with the code."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from engine.behaviors.catalog import HEADS, SUBTYPE_HEADS, SUBTYPES, head_of
+from models.behavior_heads import BehaviorHeads
+from models.training import IGNORE, Example, train_heads, written_examples
+
+ROWS = 64
+NOISE = 16
+SEPARATION = 3.0
+
+
+def synthetic_set() -> tuple[list[Example], npt.NDArray[np.float32]]:
+    """Row i is a positive of head ``i % len(HEADS)`` and a negative of the others; feature
+    column j is high on the positives of head j, the rest is noise. Every ninth row is
+    ignored (-1) by its own head while its features say positive: ignored rows must not
+    count either way. Budget rows carry a subtype that column ``len(HEADS)`` tells apart."""
+    rng = np.random.default_rng(42)
+    x = rng.normal(0.0, 0.3, (ROWS, len(HEADS) + 1 + NOISE)).astype(np.float32)
+    examples: list[Example] = []
+    budget = HEADS.index("budget_discussed")
+    for i in range(ROWS):
+        own = i % len(HEADS)
+        x[i, own] += SEPARATION
+        labels = [0] * len(HEADS)
+        labels[own] = IGNORE if i % 9 == 0 else 1
+        subtypes: tuple[tuple[str, str], ...] = ()
+        if own == budget:
+            asked = (i // len(HEADS)) % 2 == 0
+            x[i, len(HEADS)] += SEPARATION if asked else -SEPARATION
+            subtypes = (("budget_discussed", "budget_asked" if asked else "price_presented"),)
+        examples.append(Example(f"row {i}", "", "rep", tuple(labels), subtypes, "synthetic"))
+    return examples, x
+
+
+@pytest.fixture(scope="module")
+def trained() -> tuple[BehaviorHeads, list[Example], npt.NDArray[np.float32]]:
+    examples, x = synthetic_set()
+    return train_heads(examples, x), examples, x
+
+
+def test_thresholds_are_in_the_searched_range(
+    trained: tuple[BehaviorHeads, list[Example], npt.NDArray[np.float32]],
+) -> None:
+    heads, _, x = trained
+    assert heads.weights.shape == (len(HEADS), x.shape[1])
+    assert heads.bias.shape == (len(HEADS),)
+    assert heads.thresholds.shape == (len(HEADS),)
+    assert np.all((heads.thresholds >= 0.3) & (heads.thresholds <= 0.95))
+    assert heads.meta["thresholds"] == {
+        h: float(t) for h, t in zip(HEADS, heads.thresholds, strict=True)
+    }
+
+
+def test_heads_separate_the_classes(
+    trained: tuple[BehaviorHeads, list[Example], npt.NDArray[np.float32]],
+) -> None:
+    heads, examples, x = trained
+    p = heads.probabilities(x)
+    labels = np.array([e.labels for e in examples])
+    for j, head in enumerate(HEADS):
+        positives = p[labels[:, j] == 1, j]
+        negatives = p[labels[:, j] == 0, j]
+        assert positives.min() >= heads.thresholds[j], head
+        assert negatives.max() < heads.thresholds[j], head
+        # the head learned its own column
+        assert int(np.argmax(heads.weights[j])) == j, head
+
+
+def test_cross_validation_report_counts_only_used_rows(
+    trained: tuple[BehaviorHeads, list[Example], npt.NDArray[np.float32]],
+) -> None:
+    heads, examples, _ = trained
+    report = heads.meta["cross_validation"]
+    assert list(report) == list(HEADS)
+    for j, head in enumerate(HEADS):
+        used = [e.labels[j] for e in examples if e.labels[j] != IGNORE]
+        assert report[head]["positives"] == sum(used)
+        assert report[head]["examples"] == len(used)
+        assert report[head]["cv_f1"] >= 0.9
+    assert heads.meta["sources"] == {"synthetic": ROWS}
+
+
+def test_subtype_head_is_trained_when_two_subtypes_are_seen(
+    trained: tuple[BehaviorHeads, list[Example], npt.NDArray[np.float32]],
+) -> None:
+    heads, examples, x = trained
+    assert set(heads.subtype_labels) == {"budget_discussed"}
+    assert heads.subtype_labels["budget_discussed"] == ("budget_asked", "price_presented")
+    rows = [i for i, e in enumerate(examples) if e.subtypes]
+    predicted = heads.subtype("budget_discussed", x[rows])
+    assert [label for label, _ in predicted] == [examples[i].subtypes[0][1] for i in rows]
+
+
+def test_version_is_a_digest_of_the_data() -> None:
+    examples, x = synthetic_set()
+    a = train_heads(examples, x, folds=3)
+    changed = [*examples[:-1], Example("another text", "", "rep", examples[-1].labels)]
+    b = train_heads(changed, x, folds=3)
+    assert a.version.startswith("1.")
+    assert len(a.version) == len("1.") + 8
+    assert a.version != b.version
+    assert a.meta["data_sha256"].startswith(a.version[2:])
+
+
+# --------------------------------------------------------------------------- written examples
+
+
+def test_written_examples_parse_with_one_label_per_head() -> None:
+    text = resources.files("models").joinpath("behavior_data/examples.jsonl").read_text("utf-8")
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+    examples = written_examples()
+    assert len(examples) == len(lines) > 1000
+    for e, d in zip(examples, lines, strict=True):
+        assert e.text == d["text"]
+        assert e.source == "written"
+        assert len(e.labels) == len(HEADS)
+        assert set(e.labels) <= {IGNORE, 0, 1}
+        behavior = d.get("behavior")
+        if behavior is None:
+            assert e.labels == (0,) * len(HEADS)
+        elif behavior == "rep_question":
+            assert e.labels == (IGNORE,) * len(HEADS)
+        else:
+            assert e.labels == tuple(int(h == head_of(behavior)) for h in HEADS)
+        for b, subtype in e.subtypes:
+            assert subtype in SUBTYPES[b]
+
+
+def test_written_examples_cover_every_head_and_subtype_head() -> None:
+    examples = written_examples()
+    for j, head in enumerate(HEADS):
+        assert sum(1 for e in examples if e.labels[j] == 1) >= 20, head
+    for behavior in SUBTYPE_HEADS:
+        seen = {s for e in examples for b, s in e.subtypes if b == behavior}
+        assert len(seen) >= 2, behavior
