@@ -43,16 +43,22 @@ def mel_frames(audio: FloatArray, chunk_frames: int = 6000) -> FloatArray:
     Matches ``resemblyzer.audio.wav_to_mel_spectrogram`` (librosa defaults: centered,
     zero-padded, periodic Hann window, Slaney mel filters).
     """
-    padded = np.pad(audio.astype(np.float32, copy=False), N_FFT // 2)
-    n_frames = 1 + (len(padded) - N_FFT) // HOP
-    out = np.empty((max(n_frames, 0), N_MELS), dtype=np.float32)
+    audio = audio.astype(np.float32, copy=False)
+    half = N_FFT // 2
+    n_frames = 1 + len(audio) // HOP
+    out = np.empty((n_frames, N_MELS), dtype=np.float32)
     basis, window = _mel_basis(), _window()
     for first in range(0, n_frames, chunk_frames):
         count = min(chunk_frames, n_frames - first)
+        # Zero-pad only this chunk's edges (librosa's centring) instead of copying the
+        # whole call: an hour of audio is 230 MB.
+        lo, hi = first * HOP - half, (first + count - 1) * HOP + half
+        piece = audio[max(0, lo) : min(len(audio), hi)]
+        piece = np.pad(piece, (max(0, -lo), max(0, hi - len(audio))))
         frames = np.lib.stride_tricks.as_strided(
-            padded[first * HOP :],
+            piece,
             shape=(count, N_FFT),
-            strides=(padded.strides[0] * HOP, padded.strides[0]),
+            strides=(piece.strides[0] * HOP, piece.strides[0]),
             writeable=False,
         )
         spectrum = np.fft.rfft(frames * window, axis=1)
@@ -61,15 +67,19 @@ def mel_frames(audio: FloatArray, chunk_frames: int = 6000) -> FloatArray:
     return out
 
 
-def normalize_volume(audio: FloatArray, regions: list[Span]) -> FloatArray:
-    """Scale the audio so its speech sits at -30 dBFS, as the encoder was trained."""
-    parts = [audio[int(r.start * SAMPLE_RATE) : int(r.end * SAMPLE_RATE)] for r in regions]
-    speech = np.concatenate(parts) if parts else audio
-    rms = float(np.sqrt(np.mean(np.square(speech, dtype=np.float64)))) if len(speech) else 0.0
-    if rms <= 1e-8:
-        return audio
-    gain = 10 ** (TARGET_DBFS / 20) / rms
-    return (audio * gain).astype(np.float32)
+def volume_gain(audio: FloatArray, regions: list[Span]) -> float:
+    """The gain that puts the speech at -30 dBFS, the level the encoder was trained on.
+
+    Apply it to power mel frames as ``gain**2`` (a power spectrum scales with the square),
+    which spares a scaled copy of the whole call.
+    """
+    total, count = 0.0, 0
+    for r in regions or [Span(0.0, len(audio) / SAMPLE_RATE)]:
+        part = audio[int(r.start * SAMPLE_RATE) : int(r.end * SAMPLE_RATE)]
+        total += float(np.sum(np.square(part, dtype=np.float64)))
+        count += len(part)
+    rms = (total / count) ** 0.5 if count else 0.0
+    return 1.0 if rms <= 1e-8 else float(10 ** (TARGET_DBFS / 20) / rms)
 
 
 class SpeakerEncoder:

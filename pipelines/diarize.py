@@ -16,7 +16,7 @@ import numpy.typing as npt
 from engine.errors import ConfigError, ModelError
 from engine.types import Audio, Diarization, FloatArray, ProgressHook, Span, SpeakerTurn
 from models.clustering import ClusteringOptions, cluster_speakers
-from models.speakers import SpeakerEncoder, mel_frames, normalize_volume
+from models.speakers import SpeakerEncoder, mel_frames, volume_gain
 
 SAMPLE_RATE = 16000
 
@@ -65,7 +65,8 @@ def diarize_embedded(
     duration = len(mono) / SAMPLE_RATE
     if not regions:
         return Diarization((), 0, "embedded")
-    mels = mel_frames(normalize_volume(mono, regions))
+    mels = mel_frames(mono)
+    mels *= volume_gain(mono, regions) ** 2
     if progress:
         progress("diarize", 0.2)
     windows = speech_windows(regions, duration, options)
