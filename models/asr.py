@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections.abc import Sequence
 from functools import lru_cache
 
 from engine.errors import ModelError
-from engine.types import FloatArray, ProgressHook, Transcription, Word
+from engine.types import FloatArray, ProgressHook, Span, Transcription, Word
 from models.registry import resolve_asr_model
 
 SAMPLE_RATE = 16000
@@ -68,12 +70,16 @@ class Transcriber:
         audio: FloatArray,
         *,
         language: str | None = None,
+        regions: Sequence[Span] = (),
         progress: ProgressHook | None = None,
     ) -> Transcription:
         """Recognize words in ``audio`` (16 kHz mono float32).
 
         An English-only model always reports ``en``; a multilingual one detects the language
-        unless ``language`` is given.
+        (on the first block) unless ``language`` is given. Calls longer than 15 minutes are
+        transcribed in blocks of about 10 minutes cut in silences between the speech
+        ``regions``: faster-whisper holds copies and features of everything it is given,
+        and an hour at once would cost hundreds of MB more.
         """
         if not self.multilingual:
             if language not in (None, "en"):
@@ -82,26 +88,56 @@ class Transcriber:
                 )
             language = "en"
         duration = len(audio) / SAMPLE_RATE
-        segments, info = self.pipeline.transcribe(
-            audio,
-            language=language,
-            batch_size=self.batch_size,
-            word_timestamps=True,
-            vad_filter=True,
-        )
         words: list[Word] = []
-        for segment in segments:
-            for w in segment.words or ():
-                words.append(Word(w.word, float(w.start), float(w.end), float(w.probability)))
-            if progress is not None and duration > 0:
-                progress("transcribe", min(1.0, float(segment.end) / duration))
+        detected: tuple[str, float] | None = None
+        for first, last in blocks(duration, regions):
+            segments, info = self.pipeline.transcribe(
+                audio[int(first * SAMPLE_RATE) : int(last * SAMPLE_RATE)],
+                language=language,
+                batch_size=self.batch_size,
+                word_timestamps=True,
+                vad_filter=True,
+            )
+            if detected is None:
+                detected = (info.language, float(info.language_probability))
+                language = info.language  # one language for the whole call
+            for segment in segments:
+                for w in segment.words or ():
+                    words.append(Word(w.word, first + w.start, first + w.end, float(w.probability)))
+                if progress is not None and duration > 0:
+                    progress("transcribe", min(1.0, (first + float(segment.end)) / duration))
         words.sort(key=lambda w: (w.start, w.end))
+        lang, probability = detected or (language or "en", 0.0)
         return Transcription(
             words=tuple(words),
-            language=info.language,
-            language_probability=float(info.language_probability),
+            language=lang,
+            language_probability=probability,
             model=self.name,
         )
+
+
+BLOCK_SECONDS = 600.0
+
+
+def blocks(
+    duration: float, regions: Sequence[Span], block: float = BLOCK_SECONDS
+) -> list[tuple[float, float]]:
+    """``(start, end)`` pieces of a call to transcribe one at a time: the whole call up to
+    1.5 blocks; else about ``block`` seconds each, cut in the middle of the silence between
+    speech regions nearest to each multiple of ``block`` (at the multiple itself when the
+    speech there has no gap)."""
+    if duration <= 1.5 * block:
+        return [(0.0, duration)]
+    gaps = [(a.end + b.start) / 2 for a, b in itertools.pairwise(regions)]
+    cuts: list[float] = []
+    target = block
+    while target < duration - block / 2:
+        near = [g for g in gaps if abs(g - target) <= block / 4 and (not cuts or g > cuts[-1])]
+        cut = min(near, key=lambda g: abs(g - target)) if near else target
+        cuts.append(cut)
+        target = cut + block
+    edges = [0.0, *cuts, duration]
+    return list(itertools.pairwise(edges))
 
 
 @lru_cache(maxsize=4)

@@ -160,7 +160,9 @@ def analyze_audio(
     if not regions:
         raise InputError(f"{label}: no speech found (silent, or not speech)")
     with stages.stage("transcribe"):
-        transcription = transcriber.transcribe(mono, language=options.language, progress=progress)
+        transcription = transcriber.transcribe(
+            mono, language=options.language, regions=regions, progress=progress
+        )
     if not transcription.words:
         raise InputError(f"{label}: no words recognized (music or noise rather than speech?)")
     with stages.stage("diarize"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,3 +104,18 @@ def test_base_detects_german_in_the_german_reading(
     words = _text(result).split()
     assert "software" in words
     assert {"die", "der", "und", "zu"} & set(words)
+
+
+def test_long_calls_are_cut_into_blocks_in_silences() -> None:
+    from engine.types import Span
+    from models.asr import blocks
+
+    assert blocks(500.0, []) == [(0.0, 500.0)]
+    # A pause every 10 s: the cuts fall in the middle of the silence nearest each 600 s.
+    speech = [Span(i * 10.0, i * 10.0 + 8.0) for i in range(360)]
+    cuts = blocks(3600.0, speech)
+    assert cuts[0] == (0.0, 599.0) and cuts[-1][1] == 3600.0
+    assert all(b[0] == a[1] for a, b in itertools.pairwise(cuts))
+    assert not any(s.start < a < s.end for a, _ in cuts for s in speech)
+    # No silence at all: cut at the multiples themselves.
+    assert blocks(1800.0, [Span(0.0, 1800.0)]) == [(0.0, 600.0), (600.0, 1200.0), (1200.0, 1800.0)]
