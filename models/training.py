@@ -152,7 +152,12 @@ def _best_threshold(y: npt.NDArray[np.int64], p: npt.NDArray[np.float64]) -> tup
 
 
 def train_heads(
-    examples: Sequence[Example], x: FloatArray, *, c: float = 1.0, folds: int = 5
+    examples: Sequence[Example],
+    x: FloatArray,
+    *,
+    c: float = 1.0,
+    folds: int = 5,
+    encoder: str = "all-MiniLM-L6-v2",
 ) -> BehaviorHeads:
     """Fit every head (thresholds from cross-validation) and the subtype heads."""
     labels = np.array([e.labels for e in examples], dtype=np.int64)
@@ -175,11 +180,13 @@ def train_heads(
     digest = hashlib.sha256(
         "\n".join(f"{e.source}|{e.role}|{e.text}|{e.context}|{e.labels}" for e in examples).encode()
     ).hexdigest()
-    version = f"{HEADS_VERSION_PREFIX}.{digest[:8]}"
+    # The version names the data and every setting that changes the weights.
+    setup = hashlib.sha256(f"{digest}|{encoder}|{c}|{folds}".encode()).hexdigest()
+    version = f"{HEADS_VERSION_PREFIX}.{setup[:8]}"
     meta = {
         "trained": date.today().isoformat(),
         "data_sha256": digest,
-        "encoder": "all-MiniLM-L6-v2",
+        "encoder": encoder,
         "regularization_c": c,
         "sources": {
             s: sum(1 for e in examples if e.source == s)
@@ -226,8 +233,9 @@ def train_behaviors(out_dir: Path, *, ami_meetings: Sequence[str] | None = None)
     examples = written_examples()
     examples += ami_examples(AMI_TRAIN if ami_meetings is None else ami_meetings)
     examples += earnings_examples()
-    x = featurize(examples, load_sentence_encoder())
-    heads = train_heads(examples, x)
+    encoder = load_sentence_encoder()
+    x = featurize(examples, encoder)
+    heads = train_heads(examples, x, encoder=encoder.name)
     heads.save(out_dir)
     return heads
 

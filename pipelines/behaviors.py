@@ -16,6 +16,7 @@ from engine.behaviors.catalog import SUBTYPE_HEADS
 from engine.behaviors.decide import Detection, best_per_utterance, decide
 from engine.behaviors.fields import CallClock, EntityRef, extract_fields
 from engine.behaviors.segments import Segment, segment_utterances
+from engine.errors import ModelError
 from engine.playbook import Playbook, load_playbook
 from engine.types import Evidence, FloatArray, ProgressHook, Utterance
 from models.behavior_heads import (
@@ -47,7 +48,15 @@ class BehaviorModels:
 
 
 def load_behavior_models() -> BehaviorModels:
-    return BehaviorModels(load_nlp(), load_sentence_encoder(), load_default_heads())
+    """spaCy, the encoder and the heads, each loaded once per process."""
+    encoder, heads = load_sentence_encoder(), load_default_heads()
+    trained_on = heads.meta.get("encoder")
+    if trained_on != encoder.name:
+        raise ModelError(
+            f"the behavior heads were trained on {trained_on!r} embeddings but the encoder is "
+            f"{encoder.name!r}: run 'dealproof train behaviors'"
+        )
+    return BehaviorModels(load_nlp(), encoder, heads)
 
 
 @lru_cache(maxsize=8)

@@ -68,8 +68,12 @@ def split_sentences(text: str, *, max_words: int = 40, min_words: int = 4) -> li
     return out
 
 
-def segment_utterances(utterances: Sequence[Utterance], *, max_words: int = 40) -> list[Segment]:
-    """All segments of all utterances, in order."""
+def segment_utterances(
+    utterances: Sequence[Utterance], *, max_words: int = 40, context_words: int = 40
+) -> list[Segment]:
+    """All segments of all utterances, in order. A segment's context is the last
+    ``context_words`` words the previous other speaker said: the end of a question is what
+    an answer responds to, and a short context is cheap to embed."""
     segments: list[Segment] = []
     run = ""  # what the last speaker with words said since another speaker had words
     last_speaker: str | None = None
@@ -78,7 +82,7 @@ def segment_utterances(utterances: Sequence[Utterance], *, max_words: int = 40) 
         text = clean_text(u.text)
         # Empty turns (a bare {vocalsound}) neither change the context nor end a run.
         if text and u.speaker != last_speaker:
-            previous_other, run = run, ""
+            previous_other, run = " ".join(run.split()[-context_words:]), ""
         sentences = split_sentences(text, max_words=max_words) if text else []
         offsets = _char_offsets(text, sentences)
         for sentence, (a, b) in zip(sentences, offsets, strict=True):

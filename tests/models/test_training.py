@@ -101,7 +101,7 @@ def test_subtype_head_is_trained_when_two_subtypes_are_seen(
     assert [label for label, _ in predicted] == [examples[i].subtypes[0][1] for i in rows]
 
 
-def test_version_is_a_digest_of_the_data() -> None:
+def test_version_changes_with_the_data_and_the_encoder() -> None:
     examples, x = synthetic_set()
     a = train_heads(examples, x, folds=3)
     changed = [*examples[:-1], Example("another text", "", "rep", examples[-1].labels)]
@@ -109,7 +109,10 @@ def test_version_is_a_digest_of_the_data() -> None:
     assert a.version.startswith("1.")
     assert len(a.version) == len("1.") + 8
     assert a.version != b.version
-    assert a.meta["data_sha256"].startswith(a.version[2:])
+    assert a.meta["data_sha256"] != b.meta["data_sha256"]
+    # Same data, other embeddings: other weights, so another version.
+    c = train_heads(examples, x, folds=3, encoder="another-encoder")
+    assert c.version != a.version and c.meta["data_sha256"] == a.meta["data_sha256"]
 
 
 # --------------------------------------------------------------------------- written examples
