@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from engine.types import SpeakerTurn, Transcript, Utterance, Word
 
@@ -237,3 +238,20 @@ def utterances_from_transcript(
             )
         )
     return utterances, names
+
+
+def build_overlapping_utterances(
+    words: Sequence[Word], speakers: Sequence[str | None], *, max_gap: float = 1.0
+) -> list[Utterance]:
+    """Utterances per speaker, for sources where each speaker has their own channel:
+    each speaker's words split at pauses longer than ``max_gap``, then all utterances in
+    order of start. Two people talking at once give two overlapping utterances instead of
+    their words interleaved into fragments."""
+    own: dict[str, list[Word]] = {}
+    for word, speaker in zip(words, speakers, strict=True):
+        own.setdefault(speaker or UNKNOWN_SPEAKER, []).append(word)
+    pieces: list[Utterance] = []
+    for speaker, mine in own.items():
+        pieces += build_utterances(mine, [speaker] * len(mine), max_gap=max_gap)
+    pieces.sort(key=lambda u: (u.start if u.start is not None else 0.0, u.speaker))
+    return [replace(u, id=f"u{i}") for i, u in enumerate(pieces)]

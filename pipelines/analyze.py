@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.attribution import (
     assign_speakers,
+    build_overlapping_utterances,
     build_utterances,
     relabel_speakers,
     utterances_from_transcript,
@@ -39,9 +41,11 @@ from engine.types import (
     Span,
     Speaker,
     Transcript,
+    Transcription,
     Utterance,
+    Word,
 )
-from models.asr import load_transcriber
+from models.asr import Transcriber, load_transcriber
 from models.speakers import load_speaker_encoder
 from models.vad import speech_regions
 from pipelines.behaviors import detect_behaviors, load_behavior_models, resolve_playbook
@@ -159,17 +163,35 @@ def analyze_audio(
         regions = speech_regions(mono)
     if not regions:
         raise InputError(f"{label}: no speech found (silent, or not speech)")
-    with stages.stage("transcribe"):
-        transcription = transcriber.transcribe(
-            mono, language=options.language, regions=regions, progress=progress
-        )
+    by_channel = options.diarizer == "channels" or (
+        options.diarizer == "auto" and channels_are_separate(audio)
+    )
+    if by_channel:
+        # One voice per channel: each channel is transcribed on its own, so words spoken at
+        # the same time by two people each keep their speaker.
+        with stages.stage("diarize"):
+            diarization = diarize_channels(audio, regions)
+        with stages.stage("transcribe"):
+            transcription, word_labels = _transcribe_channels(
+                audio, diarization, transcriber, options, progress
+            )
+    else:
+        with stages.stage("transcribe"):
+            transcription = transcriber.transcribe(
+                mono, language=options.language, regions=regions, progress=progress
+            )
+        if transcription.words:
+            with stages.stage("diarize"):
+                diarization = _diarize(audio, regions, options, progress)
+            word_labels = assign_speakers(transcription.words, diarization.turns)
     if not transcription.words:
         raise InputError(f"{label}: no words recognized (music or noise rather than speech?)")
-    with stages.stage("diarize"):
-        diarization = _diarize(audio, regions, options, progress)
     with stages.stage("attribute"):
-        labels, _ = relabel_speakers(assign_speakers(transcription.words, diarization.turns))
-        utterances = build_utterances(transcription.words, labels)
+        labels, _ = relabel_speakers(word_labels)
+        if by_channel:
+            utterances = build_overlapping_utterances(transcription.words, labels)
+        else:
+            utterances = build_utterances(transcription.words, labels)
     names: dict[str, str | None] = {u.speaker: None for u in utterances}
     return _finish(
         utterances,
@@ -239,14 +261,47 @@ def _finish(
     )
 
 
+def _transcribe_channels(
+    audio: Audio,
+    diarization: Diarization,
+    transcriber: Transcriber,
+    options: AnalyzeOptions,
+    progress: ProgressHook | None,
+) -> tuple[Transcription, list[str | None]]:
+    """Each channel's own words, kept only where that channel is its speaker's voice (not
+    the other speaker's crosstalk), merged in time order with their channel as label."""
+    tagged: list[tuple[Word, str]] = []
+    language, probability = options.language, 0.0
+    for c in range(audio.channels):
+        speaker = f"CH{c + 1}"
+        own = [Span(t.start, t.end) for t in diarization.turns if t.speaker == speaker]
+        if not own:
+            continue
+        heard = transcriber.transcribe(
+            audio.samples[c], language=language, regions=own, progress=progress
+        )
+        language, probability = heard.language, heard.language_probability
+        starts = [s.start for s in own]
+        for w in heard.words:
+            middle = (w.start + w.end) / 2
+            i = bisect_right(starts, middle + OWN_TURN_SLACK) - 1
+            if i >= 0 and middle <= own[i].end + OWN_TURN_SLACK:
+                tagged.append((w, speaker))
+    tagged.sort(key=lambda pair: (pair[0].start, pair[0].end))
+    words = tuple(w for w, _ in tagged)
+    transcription = Transcription(words, language or "en", probability, transcriber.name)
+    return transcription, [speaker for _, speaker in tagged]
+
+
+OWN_TURN_SLACK = 0.25
+"""Seconds a word's middle may lie outside its channel's turns (turn edges are 10 ms blocks
+of energy; word times are the recognizer's)."""
+
+
 def _diarize(
     audio: Audio, regions: list[Span], options: AnalyzeOptions, progress: ProgressHook | None
 ) -> Diarization:
     method = options.diarizer
-    if method == "auto":
-        method = "channels" if channels_are_separate(audio) else "embedded"
-    if method == "channels":
-        return diarize_channels(audio, regions)
     if method == "pyannote":
         pipeline = options.pyannote_pipeline or os.environ.get("DEALPROOF_PYANNOTE_PIPELINE")
         return diarize_pyannote(audio.mono(), pipeline, num_speakers=options.speakers)

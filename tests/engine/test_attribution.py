@@ -266,3 +266,17 @@ def test_one_utterance_per_transcript_turn() -> None:
 
 def test_empty_transcript() -> None:
     assert utterances_from_transcript(Transcript(turns=(), format="txt")) == ([], {})
+
+
+def test_overlapping_utterances_keep_each_speaker_whole() -> None:
+    from engine.attribution import build_overlapping_utterances
+
+    words = [w(" He", 0.0, 0.4), w(" The", 0.1, 0.5), w(" began", 0.5, 0.9), w(" sky.", 0.6, 1.0)]
+    us = build_overlapping_utterances(words, ["S1", "S2", "S1", "S2"])
+    assert [(u.id, u.speaker, u.text, u.start, u.end) for u in us] == [
+        ("u0", "S1", "He began", 0.0, 0.9),
+        ("u1", "S2", "The sky.", 0.1, 1.0),
+    ]
+    # A pause longer than max_gap still ends an utterance.
+    split = build_overlapping_utterances([w(" a", 0, 1), w(" b", 3, 4)], ["S1", "S1"])
+    assert [u.text for u in split] == ["a", "b"]
