@@ -16,6 +16,7 @@ def test_benchmark_on_one_minute(shared_eval: Path) -> None:
 
     assert result["duration_s"] == pytest.approx(60.0)
     assert result["ratio"] > 0
+    assert result["ratio_to_own_transcribe"] > 1
     assert result["rtf_pipeline"] > 0
     assert set(result["cold_start"]) == {
         "asr_model_load_s",
@@ -42,6 +43,7 @@ def test_memory_run_in_a_subprocess(shared_eval: Path) -> None:
     assert long["duration_s"] == pytest.approx(30.0)
     assert long["peak_rss_mb"] > 0 and long["rtf"] > 0
     assert "transcribe" in long["stages_s"]
+    assert "diarize" in long["peak_rss_after_stage_mb"]
     assert "peak RSS" in render(result)
 
 
