@@ -102,10 +102,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.money import words_to_number
+from engine.word_regex import word_alternation
 
 __all__ = ["DateMention", "Granularity", "ResolvedDate", "find_date_expressions", "resolve_date"]
 
@@ -248,29 +249,7 @@ _ZONES = {
 
 
 def _alt(words: Iterable[str]) -> str:
-    """A regex matching any of ``words``, as a trie (``(?:ju(?:ne|ly))``): the regex engine
-    tries alternatives one by one, so shared prefixes are tested once, not once a word."""
-    trie: dict[str, Any] = {}
-    for word in set(words):
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, Any]) -> str:
-        branches = [
-            (r"[\s-]+" if ch == " " else re.escape(ch)) + build(child)
-            for ch, child in sorted(node.items())
-            if ch
-        ]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if "" in node:
-            return f"(?:{body})?"
-        return body
-
-    return f"(?:{build(trie)})"
+    return word_alternation(words, space=r"[\s-]+")
 
 
 _WD = rf"(?:{_alt(_WEEKDAYS)})\b"

@@ -64,10 +64,10 @@ span.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+
+from engine.word_regex import word_alternation
 
 __all__ = ["Money", "find_money", "words_to_number"]
 
@@ -383,33 +383,7 @@ def _read_amount(phrase: str, *, price: bool) -> tuple[Decimal, int] | None:
 # --------------------------------------------------------------------------- patterns
 
 
-def _alternation(words: Iterable[str]) -> str:
-    """A regex matching any of ``words``, as a trie (``(?:ju(?:ne|ly))``): the regex engine
-    tries alternatives one by one, so shared prefixes are tested once, not once a word."""
-    trie: dict[str, Any] = {}
-    for word in set(words):
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, Any]) -> str:
-        branches = [
-            (r"\s+" if ch == " " else re.escape(ch)) + build(child)
-            for ch, child in sorted(node.items())
-            if ch
-        ]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if "" in node:
-            return f"(?:{body})?"
-        return body
-
-    return f"(?:{build(trie)})"
-
-
-_WORD = rf"(?:{_alternation({**_UNITS, **_TEENS, **_TENS, **_SCALES})}|hundred|dozen)\b"
+_WORD = rf"(?:{word_alternation({**_UNITS, **_TEENS, **_TENS, **_SCALES})}|hundred|dozen)\b"
 # A run of number words: "a hundred and fifty thousand", "twelve point five", "half a million".
 _WRUN = (
     rf"(?:(?:an?|half|point)\s+)*(?:{_WORD}|half\b)"
@@ -419,7 +393,7 @@ _DNUM = (
     r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:k|mm|mn|m|bn|b)\b)?"
     r"|(?<![\d.,])\.\d+"
 )
-_DNUM_SCALED = rf"(?:{_DNUM})(?:\s+(?:{_alternation(_SCALES)}|hundred)\b)?"
+_DNUM_SCALED = rf"(?:{_DNUM})(?:\s+(?:{word_alternation(_SCALES)}|hundred)\b)?"
 _NUMBER = rf"(?:{_DNUM_SCALED}|\b{_WRUN})"
 
 _CODES = {
@@ -465,8 +439,8 @@ _SYMBOLS = {
     "rs.": "INR",
     "rs": "INR",
 }
-_SYMBOL = rf"(?<![a-z0-9])(?:{_alternation(_SYMBOLS)})"
-_CODE = rf"\b(?:{_alternation(_CODES)})\b"
+_SYMBOL = rf"(?<![a-z0-9])(?:{word_alternation(_SYMBOLS)})"
+_CODE = rf"\b(?:{word_alternation(_CODES)})\b"
 _COUNTRY_DOLLARS = {
     "us": "USD",
     "u.s.": "USD",
@@ -792,7 +766,7 @@ def _build(
 
 
 _SCALE_AT_END = re.compile(
-    rf"(?:(?<=\d)\s?(?P<suf>k|mm|mn|m|bn|b)|\s+(?P<word>{_alternation(_SCALES)}|hundred))$",
+    rf"(?:(?<=\d)\s?(?P<suf>k|mm|mn|m|bn|b)|\s+(?P<word>{word_alternation(_SCALES)}|hundred))$",
     re.I,
 )
 
