@@ -1,7 +1,7 @@
 """Speed and memory of behavior detection.
 
 ``python -m eval.bench_behaviors [--calls N] [--json OUT] [--minutes 10] [--long-minutes 300]
-[--skip-speech] [--skip-long]``
+[--repeats 2] [--skip-speech] [--skip-long]``
 
 - (a) Throughput: ``detect_behaviors`` on long real transcripts, the earnings calls of
   ``../shared/eval/text/earnings21`` (turn texts as untimed utterances, the real speaker
@@ -9,8 +9,9 @@
   ``discovery`` playbook as ``analyze_call`` uses it). Models are loaded first and timed apart
   (the cold start). Each call runs through :func:`detect_timed`, a copy of
   ``detect_behaviors``' steps with a timer around each stage; the first call is also run
-  through ``detect_behaviors`` itself and the two must give identical evidence. Reported:
-  words/s over all calls (target ≥ 1,500 on 2 cores) and the seconds per stage.
+  through ``detect_behaviors`` itself and the two must give identical evidence. Each call
+  runs ``--repeats`` times and its fastest run counts. Reported: words/s over all calls
+  (target ≥ 1,500 on 2 cores) and the seconds per stage.
 - (b) Added cost on a recording: the pyannote sample repeated to ``--minutes`` (the helpers of
   ``eval.bench_speech``); in one process, with every model loaded and warmed up, plain
   faster-whisper batched transcription (same model, threads, batch size, word timestamps)
@@ -232,11 +233,17 @@ def load_models_timed() -> tuple[BehaviorModels, dict[str, float]]:
 
 
 def run_throughput(
-    calls: Sequence[EarningsCall], *, max_turns: int | None = None
+    calls: Sequence[EarningsCall], *, max_turns: int | None = None, repeats: int = 1
 ) -> dict[str, Any]:
-    """Part (a): detection throughput over ``calls`` (each cut to ``max_turns`` turns)."""
+    """Part (a): detection throughput over ``calls`` (each cut to ``max_turns`` turns).
+
+    Each call runs ``repeats`` times and its fastest run counts, stages included, which
+    resists the noise of a shared machine.
+    """
     if not calls:
         raise ValueError("no calls to run")
+    if repeats < 1:
+        raise ValueError("repeats must be at least 1")
     _log("cold start: loading behavior models")
     models, loads = load_models_timed()
     playbook = resolve_playbook(None)
@@ -260,11 +267,15 @@ def run_throughput(
         utterances = call.utterances()[: max_turns or None]
         words = sum(len(u.text.split()) for u in utterances)
         _log(f"({n}/{len(calls)}) call {call.file_id}: {len(utterances)} turns, {words} words")
-        began = time.perf_counter()
-        evidence, call_stages = detect_timed(
-            utterances, call_id=call.file_id, models=models, playbook=playbook
-        )
-        seconds = time.perf_counter() - began
+        seconds = float("inf")
+        for _ in range(repeats):
+            began = time.perf_counter()
+            evidence, run_stages = detect_timed(
+                utterances, call_id=call.file_id, models=models, playbook=playbook
+            )
+            elapsed = time.perf_counter() - began
+            if elapsed < seconds:
+                seconds, call_stages = elapsed, run_stages
         for name, s in call_stages.items():
             stages[name] += s
         per_call.append(
@@ -281,6 +292,7 @@ def run_throughput(
     seconds = sum(c["seconds"] for c in per_call)
     return {
         "calls": len(per_call),
+        "repeats": repeats,
         "words": words,
         "seconds": seconds,
         "words_per_s": words / seconds if seconds > 0 else 0.0,
@@ -493,7 +505,7 @@ def run_benchmark(
         "torch_threads": torch.get_num_threads(),
         "load_average_at_start": list(os.getloadavg()),
     }
-    result["throughput"] = run_throughput(earnings_calls(calls))
+    result["throughput"] = run_throughput(earnings_calls(calls), repeats=repeats)
     result["load_average_after_throughput"] = list(os.getloadavg())
     if minutes is not None:
         result["added_cost"] = run_added_cost(minutes=minutes, model=model, repeats=repeats)
@@ -525,8 +537,9 @@ def render(result: dict[str, Any]) -> str:
         f" heads {cold['heads_load_s']:.2f} s, playbook {cold['playbook_load_s']:.2f} s, first "
         f"detection {cold['first_detection_s']:.2f} s; total {cold['total_s']:.2f} s",
         f"(a) throughput: {tp['calls']} earnings call(s), {tp['words']} words in "
-        f"{tp['seconds']:.2f} s = {tp['words_per_s']:.0f} words/s (target ≥ "
-        f"{WORDS_PER_S_TARGET:.0f}) [{_mark(tp['words_per_s'] >= WORDS_PER_S_TARGET)}]",
+        f"{tp['seconds']:.2f} s (fastest of {tp['repeats']} per call) = "
+        f"{tp['words_per_s']:.0f} words/s (target ≥ {WORDS_PER_S_TARGET:.0f}) "
+        f"[{_mark(tp['words_per_s'] >= WORDS_PER_S_TARGET)}]",
         f"  check on call {check['file_id']}: timed copy and detect_behaviors give "
         f"{'identical' if check['identical_evidence'] else 'DIFFERENT'} evidence "
         f"({check['evidence']} records; detect_behaviors took {check['detect_behaviors_s']:.2f} s)",
@@ -579,7 +592,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--skip-speech", action="store_true", help="skip (b)")
     parser.add_argument("--skip-long", action="store_true", help="skip (c)")
-    parser.add_argument("--repeats", type=int, default=2, help="runs of (b); the min is kept")
+    parser.add_argument(
+        "--repeats", type=int, default=2, help="runs of (a) per call and of (b); the min is kept"
+    )
     parser.add_argument("--model", default="tiny.en", help="ASR model for (b)")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the figures as JSON")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
