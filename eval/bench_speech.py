@@ -21,8 +21,9 @@ encoded as AAC in an ``.m4a`` (what Zoom and phone recorders produce) is run onc
 through (b) to show the realistic decode cost beside it (``--no-m4a`` skips that).
 
 Memory: ``analyze_call`` on a ``--long-minutes`` WAV in a fresh subprocess (models loaded
-there too, so the figure is what one ``dealproof analyze`` run needs); its peak RSS comes
-from ``os.wait4`` (``ru_maxrss``, KiB on Linux) and is reported in absolute MB.
+there too, so the figure is what one ``dealproof analyze`` run needs); its peak RSS is the
+child's own high-water mark (``VmHWM``), in MB. Not ``ru_maxrss`` of the child: after a fork
+it counts the memory the parent held at the spawn.
 
 Targets: b/a ≤ 1.3; real-time factor of b ≤ 0.06 on 2 cores; peak RSS ≤ 1.5 GB at 60 min.
 """
@@ -277,8 +278,7 @@ def _long_run(
     root = Path(__file__).resolve().parent.parent
     began = time.perf_counter()
     proc = subprocess.Popen(command, cwd=root)
-    # wait4 gives this child's own rusage, not the maximum over every child ever reaped.
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status, _ = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - began
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
@@ -287,7 +287,7 @@ def _long_run(
     return {
         "minutes": duration / 60,
         "duration_s": duration,
-        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "peak_rss_mb": max(child["peak_rss_after_stage_mb"].values()),
         "process_wall_s": wall,
         "model_load_s": child["model_load_s"],
         "analyze_s": child["analyze_s"],
