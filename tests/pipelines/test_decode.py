@@ -131,6 +131,59 @@ def test_real_files_decode_to_16khz_with_their_channels(
     assert (rms > 0.005).all()
 
 
+def _decode_by_concatenation(path: Path) -> FloatArray:
+    """The straightforward decode (every frame collected, then concatenated) that
+    ``decode_media``'s preallocated buffer must reproduce sample for sample."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        channels = stream.codec_context.channels
+        layout = stream.codec_context.layout.name if channels > 1 else "mono"
+        resampler = av.AudioResampler(format="flt", layout=layout, rate=SAMPLE_RATE)
+        chunks = [
+            out.to_ndarray().reshape(-1, channels).T
+            for frame in [*container.decode(stream), None]
+            for out in resampler.resample(frame)
+        ]
+    return np.concatenate(chunks, axis=1)
+
+
+@pytest.mark.parametrize(
+    "relative",
+    ["asr/jfk.flac", "audio/faster_whisper/multilingual.mp3", str(STEREO)],
+)
+@pytest.mark.parametrize("estimate", ["header", "unknown", "short"])
+def test_preallocated_decode_equals_concatenated_frames(
+    shared_eval: Path, relative: str, estimate: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether the container's duration is right, missing, or too short (the buffer grows),
+    the samples are exactly those of all frames concatenated, in a tight C-ordered array."""
+    import pipelines.decode as decode
+
+    real = decode._expected_samples
+    if estimate == "unknown":
+        monkeypatch.setattr(decode, "_expected_samples", lambda *_: 0)
+    elif estimate == "short":
+        monkeypatch.setattr(decode, "_expected_samples", lambda *a: real(*a) // 3)
+    path = shared_eval / relative
+    audio = decode_media(path)
+    expected = _decode_by_concatenation(path)
+    assert audio.samples.shape == expected.shape
+    assert audio.samples.flags.c_contiguous and audio.samples.flags.owndata
+    np.testing.assert_array_equal(audio.samples, expected)
+
+
+def test_expected_samples_come_from_the_header(shared_eval: Path) -> None:
+    """The buffer is sized from the header: a little over the decoded length, not under."""
+    import pipelines.decode as decode
+
+    path = shared_eval / "audio" / "faster_whisper" / "multilingual.mp3"
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        expected = decode._expected_samples(container, stream, SAMPLE_RATE)
+    decoded = decode_media(path).samples.shape[1]
+    assert decoded <= expected <= decoded * 1.02 + 2 * SAMPLE_RATE
+
+
 def test_resampling_keeps_pitch_and_length(tmp_path: Path) -> None:
     rate, seconds = 44_100, 2.0
     t = np.arange(int(rate * seconds)) / rate
