@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from api.cli_service import add_parsers
 from engine.errors import DealproofError
 from engine.types import AnalyzeOptions, ProgressHook
 
@@ -178,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     _analyze_parser(sub)
     _eval_parser(sub)
     _train_parser(sub)
+    add_parsers(sub)
     return parser
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -549,3 +550,107 @@ class CallAnalysis:
 
 def _round_opt(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
+
+
+# --------------------------------------------------------------------------- deals and teams
+
+ReviewStatus = Literal["detected", "confirmed", "rejected"]
+LedgerStatus = Literal["verified", "detected", "missing"]
+
+
+@dataclass(frozen=True)
+class LedgerCall:
+    """A call of a deal, as the ledger sees it."""
+
+    id: int
+    started_at: datetime
+    rep_id: int
+
+
+@dataclass(frozen=True)
+class LedgerEvidence:
+    """A stored detection of a deal's call and what reviewers made of it."""
+
+    id: int
+    call_id: int
+    behavior: str
+    status: ReviewStatus
+    confidence: float
+    start: float | None
+    role: Role | None
+
+
+@dataclass(frozen=True)
+class BehaviorLedger:
+    """Where a deal stands on one behavior across all its calls."""
+
+    behavior: str
+    status: LedgerStatus
+    """``verified``: a reviewer confirmed a detection; ``detected``: detections not yet
+    reviewed (rejected ones do not count); ``missing``: none."""
+    first_call_id: int | None
+    first_call_number: int | None
+    """1-based position of that call among the deal's calls, in time order ("call 2 of 4")."""
+    calls_total: int
+    first_by_rep_id: int | None
+    """The rep on the first call that shows it."""
+    first_role: Role | None
+    """Who spoke it there: the rep or the prospect."""
+    evidence_ids: tuple[int, ...]
+    """Every detection that counts, in call and time order."""
+
+
+@dataclass(frozen=True)
+class StageCriteria:
+    """A deal stage's exit criteria: which are met (verified or detected) and which not."""
+
+    stage: str
+    met: tuple[str, ...]
+    missing: tuple[str, ...]
+    verified: tuple[str, ...]
+    """The met criteria a reviewer has confirmed."""
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+@dataclass(frozen=True)
+class DealLedger:
+    behaviors: tuple[BehaviorLedger, ...]
+    stages: tuple[StageCriteria, ...]
+    suggested_stage: str | None
+    """The first stage whose criteria are not all met; None when all are (or none exist)."""
+
+    @property
+    def criteria_met(self) -> tuple[str, ...]:
+        return tuple(f"{s.stage}:{b}" for s in self.stages for b in s.met)
+
+
+@dataclass(frozen=True)
+class AdoptionCell:
+    """How often one behavior happened in one rep's calls in one week."""
+
+    rep_id: int
+    week: date
+    """Monday of the ISO week (UTC)."""
+    behavior: str
+    calls: int
+    calls_with: int
+
+    @property
+    def rate(self) -> float:
+        return self.calls_with / self.calls if self.calls else 0.0
+
+
+@dataclass(frozen=True)
+class BehaviorAdoption:
+    """One behavior over a set of calls (a team's, over a period)."""
+
+    behavior: str
+    calls: int
+    calls_with: int
+
+    @property
+    def rate(self) -> float:
+        return self.calls_with / self.calls if self.calls else 0.0

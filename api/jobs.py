@@ -1,0 +1,100 @@
+"""Durable jobs in the database. Any number of workers (threads of `dealproof serve`, or
+`dealproof worker` processes) may race for a job: :func:`claim` is one conditional UPDATE, so
+exactly one wins. A running job holds a lease its worker renews; a worker that dies stops
+renewing, and once the lease runs out any worker may take the job again (a restart resumes).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, or_, update
+from sqlmodel import Session, col, select
+
+from api.tables import Call, Job, utcnow
+
+
+def enqueue(session: Session, call: Call) -> Job:
+    assert call.id is not None
+    job = Job(org_id=call.org_id, call_id=call.id)
+    session.add(job)
+    return job
+
+
+def _claimable(now_: datetime) -> ColumnElement[bool]:
+    return or_(
+        col(Job.status) == "queued",
+        (col(Job.status) == "running") & (col(Job.lease_until) < now_),
+    )
+
+
+def claim(session: Session, job_id: int, worker: str, lease_seconds: float) -> bool:
+    """Take the job if it is queued or its lease has run out; True when this worker won it."""
+    now = utcnow()
+    result = session.exec(
+        update(Job)
+        .where(col(Job.id) == job_id, _claimable(now))
+        .values(
+            status="running",
+            worker=worker,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            attempts=Job.attempts + 1,
+            started_at=now,
+            error=None,
+        )
+    )
+    session.commit()
+    return bool(result.rowcount == 1)
+
+
+def claimable_ids(session: Session, limit: int = 50) -> list[int]:
+    rows = session.exec(
+        select(Job.id).where(_claimable(utcnow())).order_by(col(Job.id)).limit(limit)
+    ).all()
+    return [r for r in rows if r is not None]
+
+
+def renew(session: Session, job_id: int, worker: str, lease_seconds: float) -> bool:
+    """Extend the lease; False when the job is no longer this worker's."""
+    result = session.exec(
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.worker) == worker, col(Job.status) == "running")
+        .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+    )
+    session.commit()
+    return bool(result.rowcount == 1)
+
+
+def report(session: Session, job_id: int, worker: str, stage: str, progress: float) -> None:
+    session.exec(
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.worker) == worker, col(Job.status) == "running")
+        .values(stage=stage, progress=max(0.0, min(1.0, progress)))
+    )
+    session.commit()
+
+
+def retry(session: Session, job: Job) -> None:
+    """Put a failed job back in the queue (the caller checks it failed)."""
+    job.status = "queued"
+    job.stage = None
+    job.progress = 0.0
+    job.error = None
+    job.worker = None
+    job.lease_until = None
+    job.finished_at = None
+    session.add(job)
+
+
+def stale_queued_ids(session: Session, older_than: float) -> list[int]:
+    """Queued jobs nobody has taken for a while (their broker message may be lost)."""
+    cutoff = utcnow() - timedelta(seconds=older_than)
+    rows = session.exec(
+        select(Job.id).where(
+            or_(
+                (col(Job.status) == "queued") & (col(Job.created_at) < cutoff),
+                (col(Job.status) == "running") & (col(Job.lease_until) < utcnow()),
+            )
+        )
+    ).all()
+    return [r for r in rows if r is not None]

@@ -1,0 +1,192 @@
+"""Deals: the evidence ledger across a deal's calls, stage exit criteria, stage changes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from api import access
+from api.auth import Principal
+from api.deal_ledger import deal_ledger, playbook_named, refresh_criteria
+from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.problems import Problem
+from api.routes.common import Limit, Offset, get_visible, page
+from api.schemas import (
+    BehaviorLedgerOut,
+    DealIn,
+    DealOut,
+    DealPatch,
+    LedgerOut,
+    Page,
+    StageChangeIn,
+    StageChangeOut,
+    StageCriteriaOut,
+)
+from api.tables import Deal, StageChange, User
+from engine.playbook import bundled_playbooks
+
+router = APIRouter(tags=["deals"])
+
+
+def _check_playbook(name: str) -> str:
+    if name not in bundled_playbooks():
+        raise Problem(422, f"playbook: unknown {name!r}; one of {', '.join(bundled_playbooks())}")
+    return name
+
+
+def _check_owner(session: Session, principal: Principal, owner_id: int) -> int:
+    owner = session.exec(select(User).where(User.id == owner_id, access.users(principal))).first()
+    if owner is None:
+        raise Problem(404, f"no user {owner_id}")
+    return owner_id
+
+
+def _check_stage(deal: Deal, stage: str) -> str:
+    names = [s.name for s in playbook_named(deal.playbook).stages]
+    if names and stage not in names:
+        raise Problem(422, f"stage: {stage!r} is not a stage of {deal.playbook}: {names}")
+    return stage
+
+
+@router.post("/deals", response_model=DealOut, status_code=201)
+def create_deal(
+    body: DealIn, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> Deal:
+    deal = Deal(
+        org_id=principal.org_id,
+        name=body.name,
+        external_id=body.external_id,
+        playbook=_check_playbook(body.playbook or settings.default_playbook),
+        owner_id=_check_owner(session, principal, body.owner_id or principal.user_id),
+    )
+    if body.stage is not None:
+        deal.stage = _check_stage(deal, body.stage)
+    session.add(deal)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Problem(409, f"a deal with external_id {body.external_id!r} exists") from exc
+    if deal.stage is not None and deal.id is not None:
+        session.add(StageChange(deal_id=deal.id, to_stage=deal.stage, changed_by=principal.user_id))
+    session.commit()
+    return deal
+
+
+@router.get("/deals", response_model=Page[DealOut])
+def list_deals(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    external_id: str | None = None,
+    stage: str | None = None,
+    owner_id: int | None = None,
+) -> Page[DealOut]:
+    query = select(Deal).where(access.deals(principal))
+    if external_id is not None:
+        query = query.where(Deal.external_id == external_id)
+    if stage is not None:
+        query = query.where(Deal.stage == stage)
+    if owner_id is not None:
+        query = query.where(Deal.owner_id == owner_id)
+    rows, total = page(session, query, col(Deal.id).desc(), limit, offset)
+    return Page[DealOut](
+        items=[DealOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/deals/{deal_id}", response_model=DealOut)
+def get_deal(deal_id: int, session: SessionDep, principal: PrincipalDep) -> Deal:
+    return get_visible(session, Deal, deal_id, access.deals(principal), "deal")
+
+
+def _may_change(principal: Principal, deal: Deal) -> None:
+    if principal.role == "rep" and deal.owner_id != principal.user_id:
+        raise Problem(403, "only the deal's owner, a manager or an admin may change it")
+
+
+@router.patch("/deals/{deal_id}", response_model=DealOut)
+def patch_deal(deal_id: int, body: DealPatch, session: SessionDep, principal: PrincipalDep) -> Deal:
+    deal = get_visible(session, Deal, deal_id, access.deals(principal), "deal")
+    _may_change(principal, deal)
+    if body.name is not None:
+        deal.name = body.name
+    if body.owner_id is not None:
+        deal.owner_id = _check_owner(session, principal, body.owner_id)
+    if body.playbook is not None and body.playbook != deal.playbook:
+        deal.playbook = _check_playbook(body.playbook)
+        session.add(deal)
+        refresh_criteria(session, deal)
+    session.add(deal)
+    session.commit()
+    return deal
+
+
+@router.post("/deals/{deal_id}/stage", response_model=StageChangeOut, status_code=201)
+def change_stage(
+    deal_id: int, body: StageChangeIn, session: SessionDep, principal: PrincipalDep
+) -> StageChange:
+    """Move the deal to a stage of its playbook; the change is recorded with who and why."""
+    deal = get_visible(session, Deal, deal_id, access.deals(principal), "deal")
+    _may_change(principal, deal)
+    change = StageChange(
+        deal_id=deal_id,
+        from_stage=deal.stage,
+        to_stage=_check_stage(deal, body.stage),
+        changed_by=principal.user_id,
+        reason=body.reason,
+    )
+    deal.stage = body.stage
+    session.add(deal)
+    session.add(change)
+    session.commit()
+    return change
+
+
+@router.get("/deals/{deal_id}/stages", response_model=list[StageChangeOut])
+def stage_history(deal_id: int, session: SessionDep, principal: PrincipalDep) -> list[StageChange]:
+    get_visible(session, Deal, deal_id, access.deals(principal), "deal")
+    query = select(StageChange).where(StageChange.deal_id == deal_id)
+    return list(session.exec(query.order_by(col(StageChange.id))))
+
+
+@router.get("/deals/{deal_id}/ledger", response_model=LedgerOut)
+def get_ledger(deal_id: int, session: SessionDep, principal: PrincipalDep) -> LedgerOut:
+    """For each behavior: verified, detected or missing; the first call that shows it
+    ("call 2 of 4") and by whom; then each stage's exit criteria, met or missing. Built from
+    the calls the caller may see."""
+    deal = get_visible(session, Deal, deal_id, access.deals(principal), "deal")
+    ledger, calls = deal_ledger(session, deal, access.calls(principal))
+    ordered = sorted(calls, key=lambda c: (c.started_at, c.id or 0))
+    return LedgerOut(
+        deal_id=deal_id,
+        playbook=deal.playbook,
+        stage=deal.stage,
+        suggested_stage=ledger.suggested_stage,
+        calls=[c.id for c in ordered if c.id is not None],
+        behaviors=[
+            BehaviorLedgerOut(
+                behavior=b.behavior,
+                status=b.status,
+                first_call_id=b.first_call_id,
+                first_call_number=b.first_call_number,
+                calls_total=b.calls_total,
+                first_by_rep_id=b.first_by_rep_id,
+                first_role=b.first_role,
+                evidence_ids=list(b.evidence_ids),
+            )
+            for b in ledger.behaviors
+        ],
+        stages=[
+            StageCriteriaOut(
+                stage=s.stage,
+                met=list(s.met),
+                missing=list(s.missing),
+                verified=list(s.verified),
+                complete=s.complete,
+            )
+            for s in ledger.stages
+        ],
+    )

@@ -1,0 +1,65 @@
+"""Webhook endpoints of the organisation (admins only) and their deliveries."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from sqlmodel import col, select
+
+from api.deps import AdminDep, SessionDep
+from api.routes.common import get_visible
+from api.schemas import DeliveryOut, WebhookCreated, WebhookIn, WebhookOut
+from api.tables import WebhookDelivery, WebhookEndpoint
+from api.webhooks import new_secret
+
+router = APIRouter(tags=["webhooks"])
+
+
+@router.post("/webhooks", response_model=WebhookCreated, status_code=201)
+def create_webhook(body: WebhookIn, session: SessionDep, principal: AdminDep) -> WebhookCreated:
+    """Subscribe a URL to events; the answer holds the signing secret, shown once."""
+    endpoint = WebhookEndpoint(
+        org_id=principal.org_id,
+        url=str(body.url),
+        secret=new_secret(),
+        events=sorted(set(body.events)),
+    )
+    session.add(endpoint)
+    session.commit()
+    return WebhookCreated.model_validate(endpoint)
+
+
+@router.get("/webhooks", response_model=list[WebhookOut])
+def list_webhooks(session: SessionDep, principal: AdminDep) -> list[WebhookEndpoint]:
+    query = select(WebhookEndpoint).where(col(WebhookEndpoint.org_id) == principal.org_id)
+    return list(session.exec(query.order_by(col(WebhookEndpoint.id))))
+
+
+@router.delete("/webhooks/{webhook_id}", status_code=204)
+def delete_webhook(webhook_id: int, session: SessionDep, principal: AdminDep) -> Response:
+    """Stop deliveries to the endpoint (kept, inactive, with its delivery history)."""
+    endpoint = get_visible(
+        session,
+        WebhookEndpoint,
+        webhook_id,
+        col(WebhookEndpoint.org_id) == principal.org_id,
+        "webhook",
+    )
+    endpoint.active = False
+    session.add(endpoint)
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get("/webhooks/{webhook_id}/deliveries", response_model=list[DeliveryOut])
+def list_deliveries(
+    webhook_id: int, session: SessionDep, principal: AdminDep
+) -> list[WebhookDelivery]:
+    get_visible(
+        session,
+        WebhookEndpoint,
+        webhook_id,
+        col(WebhookEndpoint.org_id) == principal.org_id,
+        "webhook",
+    )
+    query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == webhook_id)
+    return list(session.exec(query.order_by(col(WebhookDelivery.id).desc()).limit(200)))

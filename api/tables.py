@@ -1,0 +1,251 @@
+"""The database tables (SQLModel). Alembic migrations in api/migrations create them.
+
+Times are aware UTC datetimes (SQLModel's UTCDateTime stores them on SQLite and PostgreSQL).
+Columns the list endpoints filter on are denormalised onto ``evidence`` and indexed, so a
+filtered read touches one table.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+ROLES = ("admin", "manager", "rep")
+JOB_STATES = ("queued", "running", "done", "failed")
+CALL_STATES = ("queued", "running", "done", "failed")
+REVIEW_STATES = ("detected", "confirmed", "rejected")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Organisation(SQLModel, table=True):
+    __tablename__ = "organisations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisations.id", index=True)
+    name: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("org_id", "email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisations.id", index=True)
+    team_id: int | None = Field(default=None, foreign_key="teams.id", index=True)
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=320)
+    role: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    """sha256 of the token; the token itself is shown once and never stored."""
+    prefix: str = Field(max_length=12)
+    label: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class Deal(SQLModel, table=True):
+    __tablename__ = "deals"
+    __table_args__ = (UniqueConstraint("org_id", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisations.id", index=True)
+    external_id: str | None = Field(default=None, max_length=200)
+    """The deal's id in the CRM."""
+    name: str = Field(max_length=300)
+    stage: str | None = Field(default=None, max_length=100)
+    playbook: str = Field(max_length=300)
+    owner_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    criteria_met: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    """Exit criteria met at the last ledger update; a change fires deal.criteria_changed."""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class StageChange(SQLModel, table=True):
+    __tablename__ = "stage_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deals.id", index=True)
+    from_stage: str | None = Field(default=None, max_length=100)
+    to_stage: str = Field(max_length=100)
+    changed_by: int | None = Field(default=None, foreign_key="users.id")
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Call(SQLModel, table=True):
+    __tablename__ = "calls"
+    __table_args__ = (
+        UniqueConstraint("org_id", "media_sha256"),
+        Index("ix_calls_org_started", "org_id", "started_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisations.id", index=True)
+    deal_id: int | None = Field(default=None, foreign_key="deals.id", index=True)
+    rep_id: int = Field(foreign_key="users.id", index=True)
+    title: str = Field(default="", max_length=300)
+    call_start: str | None = Field(default=None, max_length=64)
+    """As given (ISO 8601 with offset): relative dates in the call resolve against it."""
+    started_at: datetime = Field(default_factory=utcnow)
+    """call_start in UTC, or the upload time when none was given: orders and filters calls."""
+    timezone: str | None = Field(default=None, max_length=64)
+    participants: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    rep_name: str | None = Field(default=None, max_length=200)
+    """The rep's speaker name in a named transcript (tells the rep from the prospect)."""
+    media_kind: str = Field(max_length=16)
+    """``media`` or ``transcript``."""
+    media_format: str = Field(max_length=16)
+    media_name: str = Field(max_length=255)
+    media_key: str = Field(max_length=300)
+    media_size: int
+    media_sha256: str = Field(max_length=64)
+    status: str = Field(default="queued", max_length=16)
+    duration: float | None = None
+    score: float | None = None
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+    analyzed_at: datetime | None = None
+
+
+class Transcript(SQLModel, table=True):
+    """The whole CallAnalysis JSON of a call (utterances, speakers, metrics)."""
+
+    __tablename__ = "transcripts"
+
+    call_id: int = Field(foreign_key="calls.id", primary_key=True)
+    analysis: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Scorecard(SQLModel, table=True):
+    __tablename__ = "scorecards"
+
+    call_id: int = Field(foreign_key="calls.id", primary_key=True)
+    playbook: str = Field(max_length=300)
+    score: float
+    items: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Evidence(SQLModel, table=True):
+    __tablename__ = "evidence"
+    __table_args__ = (
+        UniqueConstraint("call_id", "key"),
+        Index("ix_evidence_org_behavior_started", "org_id", "behavior", "call_started_at"),
+        Index("ix_evidence_org_rep_started", "org_id", "rep_id", "call_started_at"),
+        Index("ix_evidence_org_deal", "org_id", "deal_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=32)
+    """The engine's stable evidence id (a hash of call, behavior and utterances)."""
+    call_id: int = Field(foreign_key="calls.id", index=True)
+    org_id: int = Field(foreign_key="organisations.id")
+    deal_id: int | None = Field(default=None, foreign_key="deals.id")
+    rep_id: int = Field(foreign_key="users.id")
+    call_started_at: datetime
+    behavior: str = Field(max_length=100)
+    subtype: str | None = Field(default=None, max_length=100)
+    speaker: str = Field(max_length=100)
+    role: str | None = Field(default=None, max_length=16)
+    start: float | None = None
+    end: float | None = None
+    utterance_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    quote: str = Field(sa_column=Column(Text, nullable=False))
+    confidence: float
+    fields: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    detector: str = Field(max_length=100)
+    detector_version: str = Field(max_length=64)
+    status: str = Field(default="detected", max_length=16)
+    """``detected`` until a reviewer confirms or rejects it."""
+
+
+class Review(SQLModel, table=True):
+    """A reviewer's verdict on a detection; every verdict is kept (training data)."""
+
+    __tablename__ = "reviews"
+
+    id: int | None = Field(default=None, primary_key=True)
+    evidence_id: int = Field(foreign_key="evidence.id", index=True)
+    org_id: int = Field(foreign_key="organisations.id", index=True)
+    reviewer_id: int = Field(foreign_key="users.id")
+    verdict: str = Field(max_length=16)
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Job(SQLModel, table=True):
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status_lease", "status", "lease_until"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisations.id", index=True)
+    call_id: int = Field(foreign_key="calls.id", index=True)
+    kind: str = Field(default="analyze", max_length=32)
+    status: str = Field(default="queued", max_length=16)
+    stage: str | None = Field(default=None, max_length=32)
+    progress: float = 0.0
+    attempts: int = 0
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    worker: str | None = Field(default=None, max_length=200)
+    lease_until: datetime | None = None
+    """A running job's worker renews this; once it passes, another worker may take the job."""
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    __tablename__ = "webhook_endpoints"
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisations.id", index=True)
+    url: str = Field(max_length=2000)
+    secret: str = Field(max_length=200)
+    """Signs each delivery (HMAC-SHA256); needed in clear to sign, so not hashed."""
+    events: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_deliveries_status_next", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    endpoint_id: int = Field(foreign_key="webhook_endpoints.id", index=True)
+    event: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    response_status: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None
