@@ -44,6 +44,8 @@ class _Receiver:
         self._buffer = bytearray()
         self._is_file = False
         self._files = 0
+        self.complete = False
+        """True once the closing boundary arrived: a body cut short never counts."""
 
     def on_part_begin(self) -> None:
         self._headers = {}
@@ -102,6 +104,9 @@ class _Receiver:
             except UnicodeDecodeError as exc:
                 raise Problem(400, f"form field {self._name!r} is not UTF-8") from exc
 
+    def on_end(self) -> None:
+        self.complete = True
+
     def close(self) -> None:
         if self._out is not None:
             self._out.close()
@@ -140,6 +145,7 @@ async def receive_upload(
             "on_header_value": receiver.on_header_value,
             "on_header_end": receiver.on_header_end,
             "on_headers_finished": receiver.on_headers_finished,
+            "on_end": receiver.on_end,
         },
     )
     try:
@@ -152,6 +158,8 @@ async def receive_upload(
         raise Problem(400, f"malformed multipart body: {exc}") from exc
     finally:
         receiver.close()
+    if not receiver.complete:
+        raise Problem(400, "the upload ended before the closing multipart boundary; send it again")
     if receiver.filename is None:
         raise Problem(422, "no file: send it in a multipart part named 'file'")
     if receiver.size == 0:
