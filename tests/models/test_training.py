@@ -12,7 +12,14 @@ import pytest
 
 from engine.behaviors.catalog import HEADS, SUBTYPE_HEADS, SUBTYPES, head_of
 from models.behavior_heads import BehaviorHeads
-from models.training import IGNORE, Example, train_heads, written_examples
+from models.training import (
+    IGNORE,
+    Example,
+    _group_folds,
+    _moment_f1,
+    train_heads,
+    written_examples,
+)
 
 ROWS = 64
 NOISE = 16
@@ -146,3 +153,95 @@ def test_written_examples_cover_every_head_and_subtype_head() -> None:
     for behavior in SUBTYPE_HEADS:
         seen = {s for e in examples for b, s in e.subtypes if b == behavior}
         assert len(seen) >= 2, behavior
+
+
+# ------------------------------------------------------------------ thresholds from meetings
+
+
+def meeting_row(call: str, turn: int, label: int, turn_labels: tuple[str, ...] = ()) -> Example:
+    labels = [0] * len(HEADS)
+    labels[HEADS.index("agenda_set")] = label
+    return Example(
+        f"{call} turn {turn}",
+        "",
+        "rep",
+        tuple(labels),
+        (),
+        "ami",
+        call_id=call,
+        turn=turn,
+        turn_labels=turn_labels,
+    )
+
+
+def test_a_meeting_falls_in_one_fold() -> None:
+    examples = [meeting_row(c, t, 0) for c in ("m1", "m2", "m3") for t in range(10)]
+    examples += [Example(f"s{i}", "", "rep", (i % 2,) * len(HEADS)) for i in range(20)]
+    y = np.array([e.labels[0] for e in examples], dtype=np.int64)
+    folds = _group_folds(examples, y, 5)
+    for call in ("m1", "m2", "m3"):
+        assert len({int(f) for e, f in zip(examples, folds, strict=True) if e.call_id == call}) == 1
+    single = folds[30:]
+    assert set(single[y[30:] == 1].tolist()) == set(range(5))
+
+
+def test_moment_f1_scores_as_the_eval_does() -> None:
+    # Labels on turns 2 and 8; detections on turns 3 (next to 2: correct) and 5 (wrong).
+    examples = [
+        meeting_row("m1", t, int(t in (2, 8)), ("agenda_set",) if t in (2, 8) else ())
+        for t in range(10)
+    ]
+    rows = np.arange(10)
+    p = np.array([0.9 if t in (3, 5) else 0.1 for t in range(10)])
+    dated = np.zeros(10, dtype=bool)
+    f1 = _moment_f1(examples, rows, p, dated, "agenda_set", 0.5)
+    precision, recall = 1 / 2, 1 / 2
+    assert f1 == pytest.approx(2 * precision * recall / (precision + recall))
+
+
+def test_next_step_moments_split_dated_and_undated() -> None:
+    j = HEADS.index("next_step")
+    examples = []
+    for t in range(6):
+        labels = [0] * len(HEADS)
+        labels[j] = int(t == 1)
+        examples.append(
+            Example(
+                f"t{t}",
+                "",
+                "rep",
+                tuple(labels),
+                (),
+                "ami",
+                call_id="m",
+                turn=t,
+                turn_labels=("next_step_undated",) if t == 1 else (),
+            )
+        )
+    rows = np.arange(6)
+    p = np.array([0.0, 0.9, 0.0, 0.0, 0.0, 0.0])
+    undated = _moment_f1(examples, rows, p, np.zeros(6, dtype=bool), "next_step", 0.5)
+    dated = _moment_f1(examples, rows, p, np.ones(6, dtype=bool), "next_step", 0.5)
+    # found as undated: undated F1 1, no dated labels or detections: dated F1 0
+    assert undated == pytest.approx(0.5)
+    # found as dated: a wrong dated detection and a missed undated label
+    assert dated == pytest.approx(0.0)
+
+
+def test_meetings_take_part_in_choosing_the_threshold() -> None:
+    examples, x = synthetic_set()
+    rng = np.random.default_rng(7)
+    agenda = HEADS.index("agenda_set")
+    extra, rows = [], []
+    for call in ("m1", "m2", "m3"):
+        for t in range(12):
+            positive = t % 4 == 0
+            extra.append(meeting_row(call, t, int(positive), ("agenda_set",) if positive else ()))
+            row = np.asarray(rng.normal(0.0, 0.3, size=(x.shape[1],)), dtype=np.float32)
+            row[agenda] += SEPARATION if positive else 0.0
+            rows.append(row)
+    heads = train_heads([*examples, *extra], np.vstack([x, np.array(rows)]), folds=3)
+    report = heads.meta["cross_validation"]
+    assert report["agenda_set"]["cv_moment_f1"] >= 0.9
+    assert "cv_moment_f1" not in report["pain_quantified"]
+    assert heads.meta["thresholds_by"] == "moment+example"
