@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from api.deps import AdminDep, SessionDep
@@ -36,7 +37,8 @@ def list_webhooks(session: SessionDep, principal: AdminDep) -> list[WebhookEndpo
 
 @router.delete("/webhooks/{webhook_id}", status_code=204)
 def delete_webhook(webhook_id: int, session: SessionDep, principal: AdminDep) -> Response:
-    """Stop deliveries to the endpoint (kept, inactive, with its delivery history)."""
+    """Stop deliveries to the endpoint (kept, inactive, with its delivery history); its
+    pending deliveries, retries included, are cancelled."""
     endpoint = get_visible(
         session,
         WebhookEndpoint,
@@ -46,6 +48,14 @@ def delete_webhook(webhook_id: int, session: SessionDep, principal: AdminDep) ->
     )
     endpoint.active = False
     session.add(endpoint)
+    session.exec(
+        update(WebhookDelivery)
+        .where(
+            col(WebhookDelivery.endpoint_id) == endpoint.id,
+            col(WebhookDelivery.status) == "pending",
+        )
+        .values(status="cancelled", last_error="endpoint deleted")
+    )
     session.commit()
     return Response(status_code=204)
 
