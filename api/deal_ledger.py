@@ -52,7 +52,12 @@ def deal_ledger(
 
 
 def refresh_criteria(session: Session, deal: Deal) -> bool:
-    """Store the met criteria and queue a webhook when they changed; True if they did."""
+    """Store the met criteria and queue a webhook when they changed; True if they did.
+
+    Locks the deal row first (PostgreSQL; SQLite writes one at a time anyway), so that two
+    transactions changing the same deal's evidence take turns: the second then builds the
+    ledger with the first's change and does not write back criteria from before it."""
+    session.refresh(deal, with_for_update=True)
     ledger, _ = deal_ledger(session, deal)
     met = list(ledger.criteria_met)
     if met == list(deal.criteria_met):
