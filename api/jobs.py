@@ -2,6 +2,8 @@
 `dealproof worker` processes) may race for a job: :func:`claim` is one conditional UPDATE, so
 exactly one wins. A running job holds a lease its worker renews; a worker that dies stops
 renewing, and once the lease runs out any worker may take the job again (a restart resumes).
+A job whose worker died in it ``job_max_attempts`` times is failed instead (:func:`give_up`):
+a file that kills whoever analyzes it (out of memory) must not take every worker down in turn.
 """
 
 from __future__ import annotations
@@ -45,6 +47,41 @@ def claim(session: Session, job_id: int, worker: str, lease_seconds: float) -> b
     )
     session.commit()
     return bool(result.rowcount == 1)
+
+
+def give_up(session: Session, job_id: int, max_attempts: int) -> Job | None:
+    """Fail the job if its lease ran out and it has had ``max_attempts`` attempts (or more,
+    after a retry); the failed job, or None when it may still be claimed (or is not
+    abandoned). The caller commits."""
+    now = utcnow()
+    job = session.exec(
+        select(Job).where(
+            col(Job.id) == job_id,
+            col(Job.status) == "running",
+            col(Job.lease_until) < now,
+            col(Job.attempts) >= max_attempts,
+        )
+    ).first()
+    if job is None:
+        return None
+    error = (
+        f"the analysis stopped without finishing in {job.attempts} attempts (its worker "
+        "was killed or ran out of memory); retry the job to try once more"
+    )
+    result = session.exec(
+        update(Job)
+        .where(
+            col(Job.id) == job_id,
+            col(Job.status) == "running",
+            col(Job.lease_until) < now,
+            col(Job.attempts) == job.attempts,
+        )
+        .values(status="failed", error=error, finished_at=now, lease_until=None)
+    )
+    if result.rowcount != 1:
+        return None  # another worker claimed it meanwhile
+    session.refresh(job)
+    return job
 
 
 def claimable_ids(session: Session, limit: int = 50) -> list[int]:

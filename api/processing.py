@@ -92,6 +92,16 @@ def run_job(settings: Settings, job_id: int, worker: str) -> bool:
     from pipelines.analyze import analyze_call
 
     with session_scope(settings.db_url) as session:
+        abandoned = jobs.give_up(session, job_id, settings.job_max_attempts)
+        if abandoned is not None:
+            call = session.get(Call, abandoned.call_id)
+            if call is not None:
+                call.status = "failed"
+                call.error = abandoned.error
+                session.add(call)
+            session.commit()
+            log.warning("job %s: %s", job_id, abandoned.error)
+            return True
         if not jobs.claim(session, job_id, worker, settings.job_lease_seconds):
             return False
         job = session.get(Job, job_id)

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
         gt=0,
         description="a running job whose worker went silent this long is resumed",
     )
+    job_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        description="a job whose worker died in it this many times fails (a retry: one more)",
+    )
     asr_model: str = Field(default="tiny.en", description="ASR model for uploaded media")
     default_playbook: str = Field(default="discovery", description="playbook of new deals")
     webhook_timeout: float = Field(default=5.0, gt=0, description="seconds per delivery try")
