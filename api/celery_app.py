@@ -2,13 +2,17 @@
 
 A message may be lost (a worker killed after taking it, a broker restart), so each
 `dealproof worker` also runs a sweeper that re-sends jobs whose lease ran out or that sat
-queued too long; :func:`api.jobs.claim` makes a duplicate message harmless.
+queued too long; :func:`api.jobs.claim` makes a duplicate message harmless. A re-sent job is
+not sent again at once: each waits twice as long as the last time before its next re-send,
+so a backlog queued behind long analyses does not pile up copies in the broker.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Iterable
 from typing import Any
 
 from celery import Celery
@@ -21,6 +25,7 @@ from api.settings import Settings
 log = logging.getLogger("dealproof.celery")
 _SETTINGS: Settings | None = None
 _SWEEPER_STOP = threading.Event()
+MAX_RESEND_SECONDS = 3600.0
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -44,14 +49,41 @@ def make_celery(settings: Settings) -> Celery:
     return app
 
 
-def _sweep(settings: Settings, app: Celery) -> None:
+class Resender:
+    """Sends job ids to the broker, each id at most once per its own backoff: the lease at
+    first, doubling at every re-send up to an hour."""
+
+    def __init__(self, settings: Settings, app: Celery) -> None:
+        self.settings = settings
+        self.app = app
+        self._next: dict[int, tuple[float, float]] = {}  # id: (not before, next wait)
+
+    def send(self, job_ids: Iterable[int], now: float | None = None) -> list[int]:
+        now = time.monotonic() if now is None else now
+        sent = []
+        for job_id in job_ids:
+            not_before, wait = self._next.get(job_id, (0.0, self.settings.job_lease_seconds))
+            if now < not_before:
+                continue
+            self.app.send_task("dealproof.run_job", args=[job_id])
+            self._next[job_id] = (now + wait, min(2 * wait, MAX_RESEND_SECONDS))
+            sent.append(job_id)
+        return sent
+
+    def sweep(self, now: float | None = None) -> list[int]:
+        """Re-send the jobs whose lease ran out or that sat queued too long."""
+        with session_scope(self.settings.db_url) as session:
+            stale = jobs.stale_queued_ids(session, older_than=self.settings.job_lease_seconds)
+        for gone in set(self._next) - set(stale):
+            del self._next[gone]
+        return self.send(stale, now)
+
+
+def _sweep(settings: Settings, resender: Resender) -> None:
     every = max(1.0, settings.job_lease_seconds / 2)
     while not _SWEEPER_STOP.wait(every):
         try:
-            with session_scope(settings.db_url) as session:
-                stale = jobs.stale_queued_ids(session, older_than=settings.job_lease_seconds)
-            for job_id in stale:
-                app.send_task("dealproof.run_job", args=[job_id])
+            resender.sweep()
             webhooks.deliver_due(settings)
         except Exception:
             log.exception("sweeper")
@@ -62,12 +94,13 @@ def run_worker(settings: Settings, concurrency: int) -> None:
     migrate(settings.db_url)
     app = make_celery(settings)
 
+    resender = Resender(settings, app)
+
     def _ready(**_kwargs: Any) -> None:
-        threading.Thread(target=_sweep, args=(settings, app), daemon=True).start()
         # Jobs left over from a previous life are picked up at once, not a sweep later.
         with session_scope(settings.db_url) as session:
-            for job_id in jobs.claimable_ids(session, limit=1000):
-                app.send_task("dealproof.run_job", args=[job_id])
+            resender.send(jobs.claimable_ids(session, limit=1000))
+        threading.Thread(target=_sweep, args=(settings, resender), daemon=True).start()
 
     def _shutdown(**_kwargs: Any) -> None:
         _SWEEPER_STOP.set()
