@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -74,6 +76,18 @@ def new_temp_file(store: MediaStore) -> Path:
     return Path(name)
 
 
-def clear_stale_uploads(store: MediaStore) -> None:
-    """Remove half-received uploads a crashed server left behind."""
-    shutil.rmtree(store.temp_dir(), ignore_errors=True)
+STALE_UPLOAD_SECONDS = 6 * 3600.0
+
+
+def clear_stale_uploads(store: MediaStore, older_than: float = STALE_UPLOAD_SECONDS) -> None:
+    """Remove half-received uploads a crashed server left behind: those not written to for
+    ``older_than`` seconds. Newer ones may be another API server's uploads in progress into
+    the same shared media folder, so they stay."""
+    cutoff = time.time() - older_than
+    for path in store.temp_dir().iterdir():
+        with contextlib.suppress(OSError):  # gone already: another server cleared it
+            if path.lstat().st_mtime < cutoff:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink()
