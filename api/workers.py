@@ -92,7 +92,12 @@ class CeleryDispatcher:
         self.app = make_celery(settings)
 
     def submit(self, job_id: int) -> None:
-        self.app.send_task("dealproof.run_job", args=[job_id])
+        # The job is already committed; the message only wakes a worker. With the broker
+        # down the upload still succeeds, and a worker's sweeper sends the job later.
+        try:
+            self.app.send_task("dealproof.run_job", args=[job_id])
+        except Exception:
+            log.exception("job %s: the broker took no message; a worker's sweep will", job_id)
 
     def stop(self) -> None:
         pass

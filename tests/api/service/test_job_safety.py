@@ -192,3 +192,14 @@ def test_starting_a_server_keeps_uploads_in_progress_in_a_shared_media_folder(
     assert in_progress.exists() and not left_over.exists()
     clear_stale_uploads(store, older_than=0)
     assert list(store.temp_dir().iterdir()) == []
+
+
+def test_an_unreachable_broker_does_not_fail_the_submit(settings: Settings) -> None:
+    from api.workers import CeleryDispatcher
+
+    dead = Settings(
+        database_url=settings.db_url, broker_url="redis://127.0.0.1:1/0", job_lease_seconds=LEASE
+    )
+    began = time.monotonic()
+    CeleryDispatcher(dead).submit(1)  # logged; the sweeper of a worker sends it later
+    assert time.monotonic() - began < 30
