@@ -101,6 +101,7 @@ class Call(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("org_id", "media_sha256"),
         Index("ix_calls_org_started", "org_id", "started_at"),
+        Index("ix_calls_org_rep_started", "org_id", "rep_id", "started_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -157,9 +158,20 @@ class Evidence(SQLModel, table=True):
     __tablename__ = "evidence"
     __table_args__ = (
         UniqueConstraint("call_id", "key"),
-        Index("ix_evidence_org_behavior_started", "org_id", "behavior", "call_started_at"),
-        Index("ix_evidence_org_rep_started", "org_id", "rep_id", "call_started_at"),
+        # each with the other filter column last: a manager's or rep's scope, or a behavior,
+        # is checked in the index, not in the table
+        Index(
+            "ix_evidence_org_behavior_started",
+            "org_id",
+            "behavior",
+            "call_started_at",
+            "rep_id",
+        ),
+        Index("ix_evidence_org_rep_started", "org_id", "rep_id", "call_started_at", "behavior"),
+        Index("ix_evidence_org_started", "org_id", "call_started_at", "rep_id"),
         Index("ix_evidence_org_deal", "org_id", "deal_id"),
+        # covers adoption's behaviors-per-call read
+        Index("ix_evidence_call_behavior", "call_id", "behavior", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
