@@ -13,7 +13,7 @@ from api.auth import Principal
 from api.deal_ledger import playbook_named
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.problems import Problem
-from api.routes.common import get_visible
+from api.routes.common import Moment, get_visible
 from api.schemas import AdoptionCellOut, AdoptionOut, BehaviorAdoptionOut
 from api.tables import Call, Evidence, Team, User, utcnow
 from engine.adoption import adoption_cells, bottleneck, team_adoption
@@ -23,8 +23,8 @@ from engine.types import BehaviorAdoption, LedgerCall
 router = APIRouter(tags=["adoption"])
 DEFAULT_WEEKS = 12
 
-Since = Annotated[datetime | None, Query(description="default: 12 weeks before until")]
-Until = Annotated[datetime | None, Query(description="default: now")]
+Since = Annotated[Moment | None, Query(description="default: 12 weeks before until")]
+Until = Annotated[Moment | None, Query(description="default: now")]
 
 
 def _adoption(
@@ -42,27 +42,34 @@ def _adoption(
     if since >= until:
         raise Problem(422, "since must be before until")
     behaviors = [e.behavior for e in playbook_named(playbook).expected_behaviors]
-    calls = list(
-        session.exec(
-            select(Call).where(
-                access.calls(principal),
-                col(Call.rep_id).in_(rep_ids),
-                Call.status == "done",
-                col(Call.started_at) >= since,
-                col(Call.started_at) < until,
-            )
-        )
+    scope = (
+        access.calls(principal),
+        col(Call.rep_id).in_(rep_ids),
+        Call.status == "done",
+        col(Call.started_at) >= since,
+        col(Call.started_at) < until,
     )
-    ids = [c.id for c in calls]
+    # Plain rows of the columns needed, not ORM objects (a team's quarter is ~1,000 calls and
+    # ~5,000 behaviors), and the calls as a subquery rather than a list of ids.
+    connection = session.connection()
+    ledger_calls = [
+        LedgerCall(call_id, started_at, rep_id)
+        for call_id, started_at, rep_id in connection.execute(
+            select(Call.id, Call.started_at, Call.rep_id).where(*scope)
+        )
+    ]
     seen: dict[int, set[str]] = {}
-    if ids:
-        for call_id, behavior in session.exec(
+    if ledger_calls:
+        for call_id, behavior in connection.execute(
             select(Evidence.call_id, Evidence.behavior)
-            .where(col(Evidence.call_id).in_(ids), Evidence.status != "rejected")
+            .where(
+                col(Evidence.call_id).in_(select(Call.id).where(*scope)),
+                col(Evidence.behavior).in_(behaviors),
+                Evidence.status != "rejected",
+            )
             .distinct()
         ):
             seen.setdefault(call_id, set()).add(behavior)
-    ledger_calls = [LedgerCall(c.id, c.started_at, c.rep_id) for c in calls if c.id is not None]
     overall = team_adoption(ledger_calls, seen, behaviors)
     worst = bottleneck(overall)
     return AdoptionOut(
