@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api import access
@@ -177,25 +178,9 @@ def _register(
             raise Problem(404, f"no user {rep_id}")
         if form.deal_id is not None:
             get_visible(session, Deal, form.deal_id, access.deals(principal), "deal")
-        existing = session.exec(
-            select(Call).where(
-                Call.org_id == principal.org_id, Call.media_sha256 == received.sha256
-            )
-        ).first()
-        if existing is not None:
-            visible = session.exec(
-                select(Call).where(Call.id == existing.id, access.calls(principal))
-            ).first()
-            if visible is None:
-                raise Problem(409, "this file was already uploaded by someone else")
-            job = session.exec(
-                select(Job).where(Job.call_id == existing.id).order_by(desc_id(Job))
-            ).first()
-            return UploadOut(
-                call=CallOut.model_validate(existing),
-                job=JobOut.model_validate(job) if job else None,
-                duplicate=True,
-            ), None
+        duplicate = _duplicate(session, principal, received.sha256)
+        if duplicate is not None:
+            return duplicate, None
         sniffed = _sniffed(received.path)
         key = f"{received.sha256[:2]}/{received.sha256}.{sniffed.format}"
         media_store(settings).put(received.path, key)
@@ -217,13 +202,41 @@ def _register(
             media_sha256=received.sha256,
         )
         session.add(call)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:
+            # The same file, sent twice at once (a client retrying): the other one won.
+            session.rollback()
+            duplicate = _duplicate(session, principal, received.sha256)
+            if duplicate is None:
+                raise
+            return duplicate, None
         job = job_queue.enqueue(session, call)
         session.commit()
         assert job.id is not None
         return UploadOut(
             call=CallOut.model_validate(call), job=JobOut.model_validate(job), duplicate=False
         ), job.id
+
+
+def _duplicate(session: Session, principal: Principal, sha256: str) -> UploadOut | None:
+    """The call this organisation already has for the file, if any."""
+    existing = session.exec(
+        select(Call).where(Call.org_id == principal.org_id, Call.media_sha256 == sha256)
+    ).first()
+    if existing is None:
+        return None
+    visible = session.exec(
+        select(Call).where(Call.id == existing.id, access.calls(principal))
+    ).first()
+    if visible is None:
+        raise Problem(409, "this file was already uploaded by someone else")
+    job = session.exec(select(Job).where(Job.call_id == existing.id).order_by(desc_id(Job))).first()
+    return UploadOut(
+        call=CallOut.model_validate(existing),
+        job=JobOut.model_validate(job) if job else None,
+        duplicate=True,
+    )
 
 
 def _engine(settings: Settings) -> Any:
