@@ -308,3 +308,46 @@ def test_bad_requests_are_refused(quiet: World) -> None:
     assert 400 <= response.status_code < 500, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert_nothing_written(quiet)
+
+
+def test_same_file_at_once_is_one_call(quiet: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two uploads of one file racing (a client retrying before the first answer): the one
+    that loses answers with the winner's call, not a server error."""
+    import api.routes.calls as calls_module
+    from api import jobs as job_queue
+
+    data = (TRANSCRIPTS / "followup_call.txt").read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    real_sniffed = calls_module._sniffed
+    winner: dict[str, int] = {}
+
+    def racing(path: Path) -> Any:
+        sniffed = real_sniffed(path)
+        with Session(get_engine(quiet.settings.db_url)) as session:
+            call = Call(
+                org_id=quiet.ids["acme"],
+                rep_id=quiet.ids["rep"],
+                media_kind=sniffed.kind,
+                media_format=sniffed.format,
+                media_name="first.txt",
+                media_key=f"{sha[:2]}/{sha}.{sniffed.format}",
+                media_size=len(data),
+                media_sha256=sha,
+            )
+            session.add(call)
+            session.flush()
+            job = job_queue.enqueue(session, call)
+            session.commit()
+            assert call.id is not None and job.id is not None
+            winner.update(call=call.id, job=job.id)
+        return sniffed
+
+    monkeypatch.setattr(calls_module, "_sniffed", racing)
+    response = upload_as(quiet, "rep", "second.txt", data, "text/plain")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["duplicate"] is True
+    assert (body["call"]["id"], body["job"]["id"]) == (winner["call"], winner["job"])
+    assert body["call"]["media_name"] == "first.txt"
+    assert rows(quiet, Call) == 1 and rows(quiet, Job) == 1
+    assert stored_files(quiet) == [quiet.settings.media_path / sha[:2] / f"{sha}.txt"]
