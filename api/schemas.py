@@ -4,12 +4,30 @@ from these."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 RoleName = Literal["admin", "manager", "rep"]
 Verdict = Literal["confirmed", "rejected"]
+
+MAX_ID = 2**31 - 1
+"""The largest row id (ids are 32-bit integers); a larger number names no row, and SQLite
+cannot even bind one past 64 bits."""
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+NO_NUL = r"^[^\x00]*$"
+"""Text the database stores holds no NUL character (PostgreSQL refuses one)."""
+
+
+class In(BaseModel):
+    """A request body: no string in it holds a NUL character."""
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain a NUL character")
+        return value
 
 
 class Out(BaseModel):
@@ -26,7 +44,7 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
-class TeamIn(BaseModel):
+class TeamIn(In):
     name: str = Field(min_length=1, max_length=200)
 
 
@@ -36,11 +54,11 @@ class TeamOut(Out):
     created_at: datetime
 
 
-class UserIn(BaseModel):
+class UserIn(In):
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     role: RoleName
-    team_id: int | None = None
+    team_id: Id | None = None
 
 
 class UserOut(Out):
@@ -52,7 +70,7 @@ class UserOut(Out):
     created_at: datetime
 
 
-class TokenIn(BaseModel):
+class TokenIn(In):
     label: str = Field(default="", max_length=200)
 
 
@@ -63,18 +81,18 @@ class TokenOut(BaseModel):
     prefix: str
 
 
-class DealIn(BaseModel):
+class DealIn(In):
     name: str = Field(min_length=1, max_length=300)
     external_id: str | None = Field(default=None, min_length=1, max_length=200)
     playbook: str | None = Field(default=None, description="bundled name; default discovery")
     stage: str | None = Field(default=None, max_length=100)
-    owner_id: int | None = None
+    owner_id: Id | None = None
 
 
-class DealPatch(BaseModel):
+class DealPatch(In):
     name: str | None = Field(default=None, min_length=1, max_length=300)
     playbook: str | None = None
-    owner_id: int | None = None
+    owner_id: Id | None = None
 
 
 class DealOut(Out):
@@ -87,7 +105,7 @@ class DealOut(Out):
     created_at: datetime
 
 
-class StageChangeIn(BaseModel):
+class StageChangeIn(In):
     stage: str = Field(min_length=1, max_length=100)
     reason: str = Field(default="", max_length=2000)
 
@@ -196,7 +214,7 @@ class EvidenceOut(Out):
     status: str
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(In):
     verdict: Verdict
     comment: str = Field(default="", max_length=4000)
 
@@ -243,7 +261,7 @@ class AdoptionOut(BaseModel):
     """The least adopted behavior over the period: the one to coach."""
 
 
-class WebhookIn(BaseModel):
+class WebhookIn(In):
     url: HttpUrl
     events: list[Literal["call.analyzed", "deal.criteria_changed"]] = Field(min_length=1)
 

@@ -2,25 +2,54 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Query
+from pydantic import AfterValidator
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, SQLModel, col, select
 
 from api.problems import Problem
+from api.schemas import MAX_ID, NO_NUL
 
 T = TypeVar("T", bound=SQLModel)
 
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="rows to skip")]
+IdFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+"""A filter on a row id: a number no id can be is refused (422), not sent to the database."""
+TextFilter = Annotated[str | None, Query(max_length=300, pattern=NO_NUL)]
+"""A filter on a text column: no NUL character (PostgreSQL refuses one)."""
+
+EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def utc_moment(moment: datetime) -> datetime:
+    """``moment`` in UTC (naive: taken as UTC), between the years 2 and 9999 so that a week or
+    a quarter either side of it is still a datetime; ValueError otherwise."""
+    try:
+        utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError as exc:
+        raise ValueError("out of range") from exc
+    if not EARLIEST <= utc < LATEST:
+        raise ValueError(f"must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
+    return utc
+
+
+Moment = Annotated[datetime, AfterValidator(utc_moment)]
+"""A datetime a request gives: in UTC, in range (see utc_moment), or refused (422)."""
 
 
 def get_visible(
     session: Session, model: type[T], row_id: int, scope: ColumnElement[bool], what: str
 ) -> T:
     """The row if it exists and the caller may see it; 404 otherwise (never 403, so that
-    ids of other organisations' data leak nothing)."""
+    ids of other organisations' data leak nothing). An id no row can have is not looked up:
+    SQLite cannot bind an integer past 64 bits."""
+    if not 0 < row_id <= MAX_ID:
+        raise Problem(404, f"no {what} {row_id}")
     pk = model.__table__.primary_key.columns.values()[0]  # type: ignore[attr-defined]
     row = session.exec(select(model).where(pk == row_id, scope)).first()
     if row is None:

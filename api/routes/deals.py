@@ -11,7 +11,7 @@ from api.auth import Principal
 from api.deal_ledger import deal_ledger, playbook_named, refresh_criteria
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.problems import Problem
-from api.routes.common import Limit, Offset, get_visible, page
+from api.routes.common import IdFilter, Limit, Offset, TextFilter, get_visible, page
 from api.schemas import (
     BehaviorLedgerOut,
     DealIn,
@@ -80,9 +80,9 @@ def list_deals(
     principal: PrincipalDep,
     limit: Limit = 50,
     offset: Offset = 0,
-    external_id: str | None = None,
-    stage: str | None = None,
-    owner_id: int | None = None,
+    external_id: TextFilter = None,
+    stage: TextFilter = None,
+    owner_id: IdFilter = None,
 ) -> Page[DealOut]:
     query = select(Deal).where(access.deals(principal))
     if external_id is not None:

@@ -16,8 +16,8 @@ from sqlmodel import col, select
 from api import access
 from api.deal_ledger import refresh_criteria
 from api.deps import PrincipalDep, ReviewerDep, SessionDep
-from api.routes.common import Limit, Offset, get_visible, page
-from api.schemas import EvidenceOut, Page, ReviewIn, ReviewOut
+from api.routes.common import IdFilter, Limit, Moment, Offset, get_visible, page
+from api.schemas import NO_NUL, EvidenceOut, Page, ReviewIn, ReviewOut
 from api.tables import Deal, Evidence, Review
 
 router = APIRouter(tags=["evidence"])
@@ -66,7 +66,7 @@ def _aware(moment: datetime) -> datetime:
 
 Status = Annotated[str | None, Query(pattern="^(detected|confirmed|rejected)$")]
 Confidence = Annotated[float | None, Query(ge=0.0, le=1.0)]
-Behavior = Annotated[str | None, Query(max_length=100)]
+Behavior = Annotated[str | None, Query(max_length=100, pattern=NO_NUL)]
 
 
 @router.get("/evidence", response_model=Page[EvidenceOut])
@@ -75,13 +75,13 @@ def list_evidence(
     principal: PrincipalDep,
     limit: Limit = 50,
     offset: Offset = 0,
-    deal_id: int | None = None,
-    call_id: int | None = None,
-    rep_id: int | None = None,
+    deal_id: IdFilter = None,
+    call_id: IdFilter = None,
+    rep_id: IdFilter = None,
     behavior: Behavior = None,
     status: Status = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     min_confidence: Confidence = None,
 ) -> Page[EvidenceOut]:
     """Evidence the caller may see, newest calls first; ``since``/``until`` bound the call's
@@ -101,13 +101,13 @@ def export_evidence(
     session: SessionDep,
     principal: PrincipalDep,
     format: Literal["csv", "json"] = "csv",
-    deal_id: int | None = None,
-    call_id: int | None = None,
-    rep_id: int | None = None,
+    deal_id: IdFilter = None,
+    call_id: IdFilter = None,
+    rep_id: IdFilter = None,
     behavior: Behavior = None,
     status: Status = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     min_confidence: Confidence = None,
 ) -> StreamingResponse:
     """All matching evidence as CSV or JSON lines, streamed."""
