@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -21,8 +21,17 @@ from api.deal_ledger import refresh_criteria
 from api.deps import PrincipalDep, SessionDep, get_dispatcher, get_principal, get_session
 from api.problems import Problem
 from api.processing import media_store
-from api.routes.common import Limit, Offset, desc_id, get_visible, page
-from api.schemas import CallOut, JobOut, Page, ScorecardOut, UploadOut
+from api.routes.common import (
+    IdFilter,
+    Limit,
+    Moment,
+    Offset,
+    desc_id,
+    get_visible,
+    page,
+    utc_moment,
+)
+from api.schemas import CallOut, Id, In, JobOut, Page, ScorecardOut, UploadOut
 from api.settings import Settings
 from api.sniff import Sniffed, probe_media, sniff_file
 from api.storage import new_temp_file
@@ -101,9 +110,9 @@ async def upload_call(
     return out
 
 
-class _Form(BaseModel):
-    deal_id: int | None = None
-    rep_id: int | None = None
+class _Form(In):
+    deal_id: Id | None = None
+    rep_id: Id | None = None
     call_start: str | None = Field(default=None, max_length=64)
     timezone: str | None = Field(default=None, max_length=64)
     title: str = Field(default="", max_length=300)
@@ -144,7 +153,10 @@ def _started_at(form: _Form) -> datetime:
         raise Problem(422, f"call_start: not ISO 8601: {form.call_start!r}") from exc
     if moment.tzinfo is None:
         raise Problem(422, "call_start: give a UTC offset, e.g. 2026-11-23T15:00:00+01:00")
-    return moment.astimezone(UTC)
+    try:
+        return utc_moment(moment)
+    except ValueError as exc:
+        raise Problem(422, f"call_start: {exc}: {form.call_start!r}") from exc
 
 
 def _sniffed(path: Path) -> Sniffed:
@@ -258,11 +270,11 @@ def list_calls(
     principal: PrincipalDep,
     limit: Limit = 50,
     offset: Offset = 0,
-    deal_id: int | None = None,
-    rep_id: int | None = None,
+    deal_id: IdFilter = None,
+    rep_id: IdFilter = None,
     status: str | None = Query(default=None, pattern="^(queued|running|done|failed)$"),
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
 ) -> Page[CallOut]:
     query = select(Call).where(access.calls(principal))
     if deal_id is not None:
@@ -290,8 +302,8 @@ def get_call(call_id: int, session: SessionDep, principal: PrincipalDep) -> Call
     return get_visible(session, Call, call_id, access.calls(principal), "call")
 
 
-class CallPatch(BaseModel):
-    deal_id: int | None = None
+class CallPatch(In):
+    deal_id: Id | None = None
     title: str | None = Field(default=None, max_length=300)
 
 
