@@ -101,7 +101,10 @@ class Call(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("org_id", "media_sha256"),
         Index("ix_calls_org_started", "org_id", "started_at"),
+        # the filter and the order in one index: SQLite without ANALYZE statistics (the app
+        # never runs it) otherwise walks ix_calls_org_started for the order
         Index("ix_calls_org_rep_started", "org_id", "rep_id", "started_at"),
+        Index("ix_calls_org_deal_started", "org_id", "deal_id", "started_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -169,7 +172,7 @@ class Evidence(SQLModel, table=True):
         ),
         Index("ix_evidence_org_rep_started", "org_id", "rep_id", "call_started_at", "behavior"),
         Index("ix_evidence_org_started", "org_id", "call_started_at", "rep_id"),
-        Index("ix_evidence_org_deal", "org_id", "deal_id"),
+        Index("ix_evidence_org_deal", "org_id", "deal_id", "call_started_at"),
         # covers adoption's behaviors-per-call read
         Index("ix_evidence_call_behavior", "call_id", "behavior", "status"),
     )
