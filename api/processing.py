@@ -124,15 +124,17 @@ def run_job(settings: Settings, job_id: int, worker: str) -> bool:
     log.info("job %s: analyzing call %s", job_id, call.id)
     analysis: CallAnalysis | None = None
     error: str | None = None
+    stored = ""
     with _Lease(settings, job_id, worker) as lease:
         try:
             with media_store(settings).open_local(media_key) as path:
+                stored = str(path)
                 analysis = analyze_call(path, options, _Progress(settings, job_id, worker))
         except DealproofError as exc:
-            error = str(exc)
+            error = _without_path(str(exc), stored)
         except Exception as exc:
             log.exception("job %s failed", job_id)
-            error = f"internal error: {type(exc).__name__}: {exc}"
+            error = "internal error: " + _without_path(f"{type(exc).__name__}: {exc}", stored)
     if lease.lost:
         log.warning("job %s: another worker took it over; dropping this result", job_id)
         return False
@@ -151,6 +153,13 @@ def run_job(settings: Settings, job_id: int, worker: str) -> bool:
         session.commit()
     log.info("job %s: %s", job_id, "failed: " + error if error else "done")
     return True
+
+
+def _without_path(message: str, path: str) -> str:
+    """The engine names the file in its messages; users should not see server paths."""
+    if not path:
+        return message
+    return message.replace(f"{path}: ", "").replace(path, "the file")
 
 
 def _finish_job(session: Session, job_id: int, worker: str, error: str | None) -> bool:
