@@ -102,15 +102,24 @@ def get_deal(deal_id: int, session: SessionDep, principal: PrincipalDep) -> Deal
     return get_visible(session, Deal, deal_id, access.deals(principal), "deal")
 
 
-def _may_change(principal: Principal, deal: Deal) -> None:
-    if principal.role == "rep" and deal.owner_id != principal.user_id:
-        raise Problem(403, "only the deal's owner, a manager or an admin may change it")
+def _may_change(session: Session, principal: Principal, deal: Deal) -> None:
+    """The owner, an admin, or a manager of the owner's team may change a deal; seeing it
+    through one's own call on it is not enough."""
+    if principal.role == "admin" or deal.owner_id == principal.user_id:
+        return
+    if principal.role == "manager" and deal.owner_id is not None:
+        owner = session.exec(
+            select(User.id).where(User.id == deal.owner_id, access.users(principal))
+        ).first()
+        if owner is not None:
+            return
+    raise Problem(403, "only the deal's owner, their manager or an admin may change it")
 
 
 @router.patch("/deals/{deal_id}", response_model=DealOut)
 def patch_deal(deal_id: int, body: DealPatch, session: SessionDep, principal: PrincipalDep) -> Deal:
     deal = get_visible(session, Deal, deal_id, access.deals(principal), "deal")
-    _may_change(principal, deal)
+    _may_change(session, principal, deal)
     if body.name is not None:
         deal.name = body.name
     if body.owner_id is not None:
@@ -130,7 +139,7 @@ def change_stage(
 ) -> StageChange:
     """Move the deal to a stage of its playbook; the change is recorded with who and why."""
     deal = get_visible(session, Deal, deal_id, access.deals(principal), "deal")
-    _may_change(principal, deal)
+    _may_change(session, principal, deal)
     change = StageChange(
         deal_id=deal_id,
         from_stage=deal.stage,

@@ -335,6 +335,10 @@ def test_a_deal_is_visible_through_a_visible_call_and_its_ledger_through_visible
     assert patch.status_code == 403, patch.text
     stage = world.post("rep", f"/deals/{shared}/stage", json={"stage": "Commit"})
     assert stage.status_code == 403, stage.text
+    # East's manager sees the deal through rep's call, but it is West's deal to change
+    assert world.get("manager", f"/deals/{shared}").status_code == 200
+    stage = world.post("manager", f"/deals/{shared}/stage", json={"stage": "Commit"})
+    assert stage.status_code == 403, stage.text
     # rep2 owns the deal but may not see rep's call: it is not on rep2's ledger
     assert world.get("rep2", f"/deals/{shared}").status_code == 200
     assert world.get("rep2", f"/deals/{shared}/ledger").json()["calls"] == []
