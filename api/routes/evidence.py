@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from sqlmodel import col, select
 
@@ -29,17 +29,24 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
-def _filtered(
-    principal: Any,
-    deal_id: int | None,
-    call_id: int | None,
-    rep_id: int | None,
-    behavior: str | None,
-    status: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    min_confidence: float | None,
+Status = Annotated[str | None, Query(pattern="^(detected|confirmed|rejected)$")]
+Confidence = Annotated[float | None, Query(ge=0.0, le=1.0)]
+Behavior = Annotated[str | None, Query(max_length=100, pattern=NO_NUL)]
+
+
+def evidence_query(
+    principal: PrincipalDep,
+    deal_id: IdFilter = None,
+    call_id: IdFilter = None,
+    rep_id: IdFilter = None,
+    behavior: Behavior = None,
+    status: Status = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
+    min_confidence: Confidence = None,
 ) -> Any:
+    """The evidence the caller may see, narrowed by the filters the list and export share;
+    ``since``/``until`` bound the call's start time."""
     query = select(Evidence).where(access.evidence(principal))
     if deal_id is not None:
         query = query.where(Evidence.deal_id == deal_id)
@@ -60,35 +67,18 @@ def _filtered(
     return query
 
 
+EvidenceQuery = Annotated[Any, Depends(evidence_query)]
+
+
 def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-Status = Annotated[str | None, Query(pattern="^(detected|confirmed|rejected)$")]
-Confidence = Annotated[float | None, Query(ge=0.0, le=1.0)]
-Behavior = Annotated[str | None, Query(max_length=100, pattern=NO_NUL)]
-
-
 @router.get("/evidence", response_model=Page[EvidenceOut])
 def list_evidence(
-    session: SessionDep,
-    principal: PrincipalDep,
-    limit: Limit = 50,
-    offset: Offset = 0,
-    deal_id: IdFilter = None,
-    call_id: IdFilter = None,
-    rep_id: IdFilter = None,
-    behavior: Behavior = None,
-    status: Status = None,
-    since: Moment | None = None,
-    until: Moment | None = None,
-    min_confidence: Confidence = None,
+    session: SessionDep, query: EvidenceQuery, limit: Limit = 50, offset: Offset = 0
 ) -> Page[EvidenceOut]:
-    """Evidence the caller may see, newest calls first; ``since``/``until`` bound the call's
-    start time."""
-    query = _filtered(
-        principal, deal_id, call_id, rep_id, behavior, status, since, until, min_confidence
-    )
+    """Evidence the caller may see, newest calls first."""
     order = (col(Evidence.call_started_at).desc(), col(Evidence.id).desc())
     rows, total = page(session, query, order, limit, offset)
     return Page[EvidenceOut](
@@ -98,22 +88,10 @@ def list_evidence(
 
 @router.get("/evidence/export")
 def export_evidence(
-    session: SessionDep,
-    principal: PrincipalDep,
-    format: Literal["csv", "json"] = "csv",
-    deal_id: IdFilter = None,
-    call_id: IdFilter = None,
-    rep_id: IdFilter = None,
-    behavior: Behavior = None,
-    status: Status = None,
-    since: Moment | None = None,
-    until: Moment | None = None,
-    min_confidence: Confidence = None,
+    session: SessionDep, query: EvidenceQuery, format: Literal["csv", "json"] = "csv"
 ) -> StreamingResponse:
     """All matching evidence as CSV or JSON lines, streamed."""
-    query = _filtered(
-        principal, deal_id, call_id, rep_id, behavior, status, since, until, min_confidence
-    ).order_by(col(Evidence.id))
+    query = query.order_by(col(Evidence.id))
     rows = (r for r in session.exec(query.execution_options(yield_per=1000)))
 
     def as_dict(e: Evidence) -> dict[str, Any]:
