@@ -97,6 +97,10 @@ class Transcriber:
                 batch_size=self.batch_size,
                 word_timestamps=True,
                 vad_filter=True,
+                # Whisper's own segment timestamps: faster-whisper's batched default leaves
+                # them out, which cost words (corpus WER 8.9% against 7.3% with them, and
+                # 7.9% for plain sequential faster-whisper on ../shared/eval).
+                without_timestamps=False,
             )
             if detected is None:
                 detected = (info.language, float(info.language_probability))
