@@ -49,7 +49,7 @@ from models.asr import Transcriber, load_transcriber
 from models.speakers import load_speaker_encoder
 from models.vad import speech_regions
 from pipelines.behaviors import detect_behaviors, load_behavior_models, resolve_playbook
-from pipelines.decode import check_input_file, decode_media
+from pipelines.decode import check_input_file, decode_media, release_freed_memory
 from pipelines.diarize import (
     channels_are_separate,
     diarize_channels,
@@ -161,6 +161,9 @@ def analyze_audio(
     mono = audio.mono()
     with stages.stage("detect speech"):
         regions = speech_regions(mono)
+        # The VAD's freed intermediates would otherwise stay resident under transcription,
+        # whose batched encoder is the call's memory peak.
+        release_freed_memory()
     if not regions:
         raise InputError(f"{label}: no speech found (silent, or not speech)")
     by_channel = options.diarizer == "channels" or (
