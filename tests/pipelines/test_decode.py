@@ -355,3 +355,14 @@ def test_truncated_m4a_is_an_input_error(tmp_path: Path, encoded: dict[str, Path
     path = tmp_path / "cut.m4a"
     path.write_bytes(data[: len(data) // 2])
     _assert_one_line_input_error(path)
+
+
+def test_freed_memory_is_handed_back(shared_eval: Path) -> None:
+    """After a decode, what numpy freed is returned to the system (glibc's malloc_trim);
+    the call is safe to repeat and a no-op where the C library lacks it."""
+    import pipelines.decode as decode
+
+    decode_media(shared_eval / "asr" / "jfk.flac")
+    assert decode._malloc_trim is not None  # looked up once, by the decode
+    decode.release_freed_memory()
+    decode.release_freed_memory()
