@@ -32,7 +32,7 @@ from tests.api.service.conftest import (
     postgres_database,
 )
 
-EAST_TRANSCRIPT = TRANSCRIPTS / "discovery_call.vtt"
+EAST_TRANSCRIPT = TRANSCRIPTS / "discovery_agenda_call.vtt"
 WEST_TRANSCRIPT = TRANSCRIPTS / "demo_call.srt"
 SHARED_TRANSCRIPT = TRANSCRIPTS / "followup_call.txt"
 

@@ -15,7 +15,7 @@ def calls(world: World) -> dict[str, dict[str, Any]]:
     UTC: still the week of Nov 2), followup (Tue Nov 10); rep2 (team West): pricing."""
     return {
         "discovery": world.analyzed(
-            "rep", TRANSCRIPTS / "discovery_call.vtt", call_start="2026-11-03T10:00:00+00:00"
+            "rep", TRANSCRIPTS / "discovery_agenda_call.vtt", call_start="2026-11-03T10:00:00+00:00"
         ),
         "onboarding": world.analyzed(
             "rep",

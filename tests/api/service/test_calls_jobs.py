@@ -35,7 +35,7 @@ def short_wav(seconds: float = 0.05, rate: int = 16000) -> bytes:
 
 
 def test_transcript_job_runs_to_done(world: World) -> None:
-    response = world.upload("rep", TRANSCRIPTS / "discovery_call.vtt")
+    response = world.upload("rep", TRANSCRIPTS / "discovery_agenda_call.vtt")
     assert response.status_code == 202, response.text
     queued = response.json()["job"]
     assert queued["status"] == "queued" and queued["progress"] == 0.0

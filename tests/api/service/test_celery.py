@@ -33,7 +33,7 @@ def scale_out(tmp_path: Path) -> Iterator[ScaleOut]:
 def test_a_worker_process_analyzes_an_upload(scale_out: ScaleOut) -> None:
     w = scale_out.world
     deal = w.post("rep", "/deals", json={"name": "Initech", "external_id": "crm-9"}).json()
-    response = w.upload("rep", TRANSCRIPTS / "discovery_call.vtt", deal_id=deal["id"])
+    response = w.upload("rep", TRANSCRIPTS / "discovery_agenda_call.vtt", deal_id=deal["id"])
     assert response.status_code == 202, response.text
     job_id, call_id = response.json()["job"]["id"], response.json()["call"]["id"]
     time.sleep(1.0)

@@ -141,7 +141,7 @@ def test_ledger_across_two_calls(world: World) -> None:
     )
     earlier = world.analyzed(
         "rep",
-        TRANSCRIPTS / "discovery_call.vtt",
+        TRANSCRIPTS / "discovery_agenda_call.vtt",
         deal_id=deal["id"],
         call_start="2026-11-02T15:00:00+01:00",
     )
@@ -174,7 +174,7 @@ def test_ledger_across_two_calls(world: World) -> None:
 def test_moving_a_call_moves_its_evidence_between_ledgers(world: World) -> None:
     first = world.post("rep", "/deals", json={"name": "Acme renewal"}).json()
     second = world.post("rep", "/deals", json={"name": "Acme upsell"}).json()
-    call = world.analyzed("rep", TRANSCRIPTS / "discovery_call.vtt")
+    call = world.analyzed("rep", TRANSCRIPTS / "discovery_agenda_call.vtt")
     assert call["deal_id"] is None
     empty = world.get("rep", f"/deals/{first['id']}/ledger").json()
     assert empty["calls"] == [] and {b["status"] for b in empty["behaviors"]} == {"missing"}

@@ -23,7 +23,7 @@ def two_calls(world: World) -> tuple[dict[str, Any], dict[str, Any], dict[str, A
     deal = world.post("rep", "/deals", json={"name": "Initech", "external_id": "crm-7"}).json()
     first = world.analyzed(
         "rep",
-        TRANSCRIPTS / "discovery_call.vtt",
+        TRANSCRIPTS / "discovery_agenda_call.vtt",
         deal_id=deal["id"],
         call_start="2026-11-02T10:00:00+00:00",
     )
@@ -116,7 +116,7 @@ def test_reviews_decide_status_and_ledger(world: World) -> None:
     deal = world.post("rep", "/deals", json={"name": "Hooli"}).json()
     world.analyzed(
         "rep",
-        TRANSCRIPTS / "discovery_call.vtt",
+        TRANSCRIPTS / "discovery_agenda_call.vtt",
         deal_id=deal["id"],
         call_start="2026-11-02T10:00:00+00:00",
     )

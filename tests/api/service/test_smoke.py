@@ -10,7 +10,7 @@ def test_transcript_upload_becomes_evidence_on_the_deal(world: World) -> None:
     deal = world.post("rep", "/deals", json={"name": "Globex", "external_id": "crm-1"}).json()
     call = world.analyzed(
         "rep",
-        TRANSCRIPTS / "discovery_call.vtt",
+        TRANSCRIPTS / "discovery_agenda_call.vtt",
         deal_id=deal["id"],
         call_start="2026-11-20T15:00:00+01:00",
         timezone="Europe/Berlin",

@@ -142,7 +142,7 @@ def test_content_decides_not_the_name_or_content_type(quiet: World) -> None:
 @pytest.mark.parametrize(
     ("name", "kind"),
     [
-        ("discovery_call.vtt", "vtt"),
+        ("discovery_agenda_call.vtt", "vtt"),
         ("demo_call.srt", "srt"),
         ("pricing_call.json", "json"),
         ("followup_call.txt", "txt"),
@@ -167,7 +167,7 @@ def test_transcript_formats_are_sniffed(quiet: World, name: str, kind: str) -> N
 
 
 def test_same_file_twice_is_one_call(quiet: World) -> None:
-    data = (TRANSCRIPTS / "discovery_call.vtt").read_bytes()
+    data = (TRANSCRIPTS / "discovery_agenda_call.vtt").read_bytes()
     first = upload_as(quiet, "rep", "a.vtt", data, "text/vtt", title="first")
     assert first.status_code == 202, first.text
     again = upload_as(quiet, "rep", "renamed.vtt", data, "text/plain", title="second")
@@ -221,7 +221,7 @@ def test_too_large_is_stopped(quiet: World) -> None:
     assert_problem(upload_as(quiet, "rep", "huge.bin", declared, "audio/wav"), 413, "limit")
     assert_nothing_written(quiet)
     # The limit is the file's: a file of exactly the limit passes.
-    exact = (TRANSCRIPTS / "discovery_call.vtt").read_bytes()
+    exact = (TRANSCRIPTS / "discovery_agenda_call.vtt").read_bytes()
     exact = exact + b"\n" * (LIMIT - len(exact))
     assert upload_as(quiet, "rep", "exact.vtt", exact, "text/vtt").status_code == 202
 
@@ -255,7 +255,7 @@ def test_bad_files_are_refused(
 
 
 def test_bad_form_fields_are_refused(quiet: World) -> None:
-    data = (TRANSCRIPTS / "discovery_call.vtt").read_bytes()
+    data = (TRANSCRIPTS / "discovery_agenda_call.vtt").read_bytes()
     foreign = quiet.post("other_admin", "/deals", json={"name": "Theirs"})
     assert foreign.status_code == 201
     cases: list[tuple[dict[str, Any], int, str]] = [
@@ -280,7 +280,7 @@ def test_bad_form_fields_are_refused(quiet: World) -> None:
 
 
 def test_bad_requests_are_refused(quiet: World) -> None:
-    data = (TRANSCRIPTS / "discovery_call.vtt").read_bytes()
+    data = (TRANSCRIPTS / "discovery_agenda_call.vtt").read_bytes()
     body, content_type = multipart([("file", "call.vtt", data)])
     assert_problem(post_raw(quiet, None, body, content_type), 401, "token")
     assert (

@@ -285,7 +285,7 @@ def test_analysis_and_reviews_deliver_signed_events(hooked: World, receiver: Rec
     deal = hooked.post("rep", "/deals", json={"name": "Globex", "external_id": "crm-7"}).json()
     call = hooked.analyzed(
         "rep",
-        TRANSCRIPTS / "discovery_call.vtt",
+        TRANSCRIPTS / "discovery_agenda_call.vtt",
         deal_id=deal["id"],
         call_start="2026-11-20T15:00:00+01:00",
         timezone="Europe/Berlin",
