@@ -10,7 +10,10 @@ How rules and the classifier combine:
      segment, else ``next_step_undated``;
    - ``rep_question`` is a rule: a rep's segment holding a question, open when it starts
      with an open interrogative (what, how, why, tell me, ...), else closed;
-   - ``competitor_mentioned`` needs a name (checked where fields are extracted).
+   - ``competitor_mentioned`` needs a name (checked where fields are extracted);
+   - a greeting or thanks that says nothing of the call's purpose, plan, structure or time
+     ("Hey Chris, thanks for hopping on") is no ``agenda_set``: BEHAVIORS.md asks for the
+     plan, and openings sit where agendas do, so the classifier alone takes them for one.
 """
 
 from __future__ import annotations
@@ -32,6 +35,20 @@ _OPEN_START = re.compile(
     re.IGNORECASE,
 )
 _QUESTION = re.compile(r"[^.?!]*\?")
+_GREETING = re.compile(
+    r"\b(?:hi|hey|hello|good (?:morning|afternoon|evening)|thanks|thank you|welcome"
+    r"|(?:nice|great|good|lovely) to (?:meet|see|hear)|how's it going|how have you been"
+    r"|how are you(?: doing)?(?=\W*$|\W*[?.!,])|how was your)\b",
+    re.IGNORECASE,
+)
+_AGENDA_CONTENT = re.compile(
+    r"\b(?:agenda|plans?|planned|minutes?|hours?|goals?|purpose|objective|outcome|structure"
+    r"|cover|walk (?:you|through)|go (?:through|over)|start (?:with|by|off)|first|then"
+    r"|discuss|talk about|focus|demo|wrap up|by the end|kick ?off|kick-off"
+    r"|(?:meeting|call) is|still (?:ok|okay|good|fine|works?)|hard stop"
+    r"|(?:have|got) (?:the )?time)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,8 @@ def decide(
             p = float(probs[j])
             if p < thresholds[j]:
                 continue
+            if head == "agenda_set" and is_pleasantry(seg.text):
+                continue
             behavior = head
             if head == "next_step":
                 behavior = "next_step_dated" if dated else "next_step_undated"
@@ -65,6 +84,11 @@ def decide(
         if question is not None:
             out.append(Detection(seg.index, "rep_question", QUESTION_CONFIDENCE, question))
     return out
+
+
+def is_pleasantry(text: str) -> bool:
+    """A greeting or thanks with no word of an agenda (purpose, plan, topics, time)."""
+    return _GREETING.search(text) is not None and _AGENDA_CONTENT.search(text) is None
 
 
 def question_subtype(text: str) -> str | None:

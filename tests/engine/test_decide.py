@@ -13,6 +13,7 @@ from engine.behaviors.decide import (
     Detection,
     best_per_utterance,
     decide,
+    is_pleasantry,
     question_subtype,
 )
 from engine.behaviors.segments import Segment
@@ -163,3 +164,28 @@ def test_best_per_utterance_orders_by_segment_then_behavior() -> None:
         (0, "rep_question"),
         (1, "agenda_set"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "pleasantry"),
+    [
+        ("Hey Chris, thanks for hopping on this morning.", True),
+        ("Good morning, how are you?", True),
+        ("Great to meet you both.", True),
+        ("Thanks for joining, the plan for today is a quick demo.", False),
+        ("Thanks, we have 30 minutes, does that still work?", False),
+        ("Hi, do you still have time for this?", False),
+        ("How are you handling lead routing today?", False),
+        ("So today I want to understand your setup.", False),
+    ],
+)
+def test_is_pleasantry(text: str, pleasantry: bool) -> None:
+    assert is_pleasantry(text) is pleasantry
+
+
+def test_a_greeting_is_no_agenda_whatever_the_head_says() -> None:
+    segments = [seg(0, "Hey Chris, thanks for hopping on."), seg(1, "Thanks, the plan for today:")]
+    p = probs({AGENDA: 0.99}, {AGENDA: 0.99})
+    thresholds = np.full(len(HEADS), 0.5)
+    found = decide(segments, p, thresholds, [False, False])
+    assert [(d.segment, d.behavior) for d in found] == [(1, "agenda_set")]
