@@ -10,8 +10,6 @@ from pydantic import ValidationError
 from engine.errors import ConfigError
 
 
-
-
 def load_settings() -> object:
     from api.settings import Settings
 
