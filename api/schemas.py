@@ -228,11 +228,22 @@ class ReviewOut(Out):
     created_at: datetime
 
 
-class ScorecardOut(Out):
+class ScorecardItemOut(BaseModel):
+    behavior: str
+    status: Literal["done", "missed"]
+    weight: float
+    coaching: str | None
+    evidence_ids: list[int]
+    """Links to ``/evidence/{id}``: the moments that prove the item, in time order."""
+    evidence_keys: list[str]
+    """The same moments by the engine's stable evidence id (as in the CallAnalysis JSON)."""
+
+
+class ScorecardOut(BaseModel):
     call_id: int
     playbook: str
     score: float
-    items: list[dict[str, Any]]
+    items: list[ScorecardItemOut]
 
 
 class AdoptionCellOut(BaseModel):

@@ -31,11 +31,11 @@ from api.routes.common import (
     page,
     utc_moment,
 )
-from api.schemas import CallOut, Id, In, JobOut, Page, ScorecardOut, UploadOut
+from api.schemas import CallOut, Id, In, JobOut, Page, ScorecardItemOut, ScorecardOut, UploadOut
 from api.settings import Settings
 from api.sniff import Sniffed, probe_media, sniff_file
 from api.storage import new_temp_file
-from api.tables import Call, Deal, Job, Scorecard, Transcript, User, utcnow
+from api.tables import Call, Deal, Evidence, Job, Scorecard, Transcript, User, utcnow
 from api.uploads import Received, receive_upload
 from api.workers import Dispatcher
 from engine.errors import InputError
@@ -321,8 +321,6 @@ def patch_call(call_id: int, body: CallPatch, session: SessionDep, principal: Pr
             else None
         )
         call.deal_id = body.deal_id
-        from api.tables import Evidence
-
         for e in session.exec(select(Evidence).where(Evidence.call_id == call.id)):
             e.deal_id = body.deal_id
             session.add(e)
@@ -347,12 +345,36 @@ def get_analysis(call_id: int, session: SessionDep, principal: PrincipalDep) -> 
 
 
 @router.get("/calls/{call_id}/scorecard", response_model=ScorecardOut)
-def get_scorecard(call_id: int, session: SessionDep, principal: PrincipalDep) -> Scorecard:
+def get_scorecard(call_id: int, session: SessionDep, principal: PrincipalDep) -> ScorecardOut:
+    """The post-call scorecard: each expected behavior done (with links to its evidence) or
+    missed (with a coaching prompt), and the score from the playbook's weights."""
     call = get_visible(session, Call, call_id, access.calls(principal), "call")
     scorecard = session.get(Scorecard, call.id)
     if scorecard is None:
         raise Problem(409, f"call {call_id} has no scorecard yet (status: {call.status})")
-    return scorecard
+    ids = {
+        key: row_id
+        for key, row_id in session.exec(
+            select(Evidence.key, Evidence.id).where(Evidence.call_id == call.id)
+        )
+        if row_id is not None
+    }
+    return ScorecardOut(
+        call_id=call_id,
+        playbook=scorecard.playbook,
+        score=scorecard.score,
+        items=[
+            ScorecardItemOut(
+                behavior=item["behavior"],
+                status=item["status"],
+                weight=item["weight"],
+                coaching=item.get("coaching"),
+                evidence_ids=[ids[k] for k in item["evidence_ids"] if k in ids],
+                evidence_keys=list(item["evidence_ids"]),
+            )
+            for item in scorecard.items
+        ],
+    )
 
 
 @router.get("/calls/{call_id}/jobs", response_model=list[JobOut])

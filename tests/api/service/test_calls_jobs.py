@@ -55,6 +55,16 @@ def test_transcript_job_runs_to_done(world: World) -> None:
     assert analysis["utterances"] and analysis["call"]["id"] == f"call-{call_id}"
     scorecard = world.get("rep", f"/calls/{call_id}/scorecard").json()
     assert scorecard["playbook"] == "discovery" and scorecard["score"] == call["score"]
+    # done items link to the stored evidence by id (and by the engine's key)
+    done = [i for i in scorecard["items"] if i["status"] == "done"]
+    assert done and all(i["coaching"] is None for i in done)
+    for item in done:
+        assert len(item["evidence_ids"]) == len(item["evidence_keys"]) > 0
+        for evidence_id, key in zip(item["evidence_ids"], item["evidence_keys"], strict=True):
+            row = world.get("rep", f"/evidence/{evidence_id}").json()
+            assert (row["key"], row["behavior"]) == (key, item["behavior"])
+    missed = [i for i in scorecard["items"] if i["status"] == "missed"]
+    assert all(i["evidence_ids"] == [] and i["coaching"] for i in missed)
     # Jobs are the caller's: another rep, another organisation see nothing.
     assert world.get("rep2", f"/jobs/{job['id']}").status_code == 404
     assert world.get("other_admin", f"/jobs/{job['id']}").status_code == 404
