@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from api.auth import Principal, principal_for
-from api.db import get_engine
+from api.db import session_scope
 from api.problems import Problem
 from api.settings import Settings
 from api.workers import Dispatcher
@@ -29,7 +29,7 @@ def get_dispatcher(request: Request) -> Dispatcher:
 
 
 def get_session(settings: Annotated[Settings, Depends(get_settings)]) -> Iterator[Session]:
-    with Session(get_engine(settings.db_url), expire_on_commit=False) as session:
+    with session_scope(settings.db_url) as session:
         yield session
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -37,8 +37,8 @@ def _adoption(
 ) -> AdoptionOut:
     if playbook not in bundled_playbooks():
         raise Problem(422, f"playbook: unknown {playbook!r}")
-    until = _aware(until) if until else utcnow()
-    since = _aware(since) if since else until - timedelta(weeks=DEFAULT_WEEKS)
+    until = until or utcnow()
+    since = since or until - timedelta(weeks=DEFAULT_WEEKS)
     if since >= until:
         raise Problem(422, "since must be before until")
     behaviors = [e.behavior for e in playbook_named(playbook).expected_behaviors]
@@ -96,10 +96,6 @@ def _out(a: BehaviorAdoption) -> BehaviorAdoptionOut:
     return BehaviorAdoptionOut(
         behavior=a.behavior, calls=a.calls, calls_with=a.calls_with, rate=a.rate
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 @router.get("/reps/{rep_id}/adoption", response_model=AdoptionOut)

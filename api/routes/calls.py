@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from api import access
 from api import jobs as job_queue
 from api.auth import Principal
+from api.db import session_scope
 from api.deal_ledger import refresh_criteria
 from api.deps import PrincipalDep, SessionDep, get_dispatcher, get_principal, get_session
 from api.problems import Problem
@@ -183,7 +184,7 @@ def _register(
 ) -> tuple[UploadOut, int | None]:
     form = _form(received.fields)
     started_at = _started_at(form)
-    with Session(_engine(settings), expire_on_commit=False) as session:
+    with session_scope(settings.db_url) as session:
         rep_id = form.rep_id or principal.user_id
         rep = session.exec(select(User).where(User.id == rep_id, access.users(principal))).first()
         if rep is None:
@@ -251,12 +252,6 @@ def _duplicate(session: Session, principal: Principal, sha256: str) -> UploadOut
     )
 
 
-def _engine(settings: Settings) -> Any:
-    from api.db import get_engine
-
-    return get_engine(settings.db_url)
-
-
 def _safe_name(name: str) -> str:
     """The client's file name, for display only: no folders, no control characters."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
@@ -284,17 +279,13 @@ def list_calls(
     if status is not None:
         query = query.where(Call.status == status)
     if since is not None:
-        query = query.where(col(Call.started_at) >= _aware(since))
+        query = query.where(col(Call.started_at) >= since)
     if until is not None:
-        query = query.where(col(Call.started_at) < _aware(until))
+        query = query.where(col(Call.started_at) < until)
     rows, total = page(session, query, col(Call.started_at).desc(), limit, offset)
     return Page[CallOut](
         items=[CallOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 @router.get("/calls/{call_id}", response_model=CallOut)

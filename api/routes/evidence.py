@@ -6,7 +6,6 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -59,19 +58,15 @@ def evidence_query(
     if status is not None:
         query = query.where(Evidence.status == status)
     if since is not None:
-        query = query.where(col(Evidence.call_started_at) >= _aware(since))
+        query = query.where(col(Evidence.call_started_at) >= since)
     if until is not None:
-        query = query.where(col(Evidence.call_started_at) < _aware(until))
+        query = query.where(col(Evidence.call_started_at) < until)
     if min_confidence is not None:
         query = query.where(col(Evidence.confidence) >= min_confidence)
     return query
 
 
 EvidenceQuery = Annotated[Any, Depends(evidence_query)]
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 @router.get("/evidence", response_model=Page[EvidenceOut])
