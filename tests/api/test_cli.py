@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import struct
-import subprocess
-import sys
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,25 +13,11 @@ import numpy as np
 import pytest
 
 from engine.schema import validate_call_json
+from tests.api.cli_runner import ROOT, dealproof
 from tests.conftest import write_wav
 
-ROOT = Path(__file__).resolve().parents[2]
 TRANSCRIPTS = ROOT / "tests" / "data" / "transcripts"
 DISCOVERY = TRANSCRIPTS / "discovery_call.vtt"
-
-
-def dealproof(*args: str | Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    """Run ``dealproof ARGS`` with its output piped, as a script or CI job would."""
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "CLICOLOR_FORCE")}
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *map(str, args)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 @dataclass(frozen=True)

@@ -3,29 +3,14 @@ its output."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.api.cli_runner import ROOT, dealproof
+
 DISCOVERY = ROOT / "tests" / "data" / "transcripts" / "discovery_call.vtt"
-
-
-def dealproof(*args: str | Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    """Run ``dealproof ARGS`` with its output piped, as a script or CI job would."""
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "CLICOLOR_FORCE")}
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *map(str, args)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
