@@ -30,11 +30,12 @@ below). Weeks run Monday to Sunday; the business week ends on Friday.
   not 3 March; said on Friday 6 March, ``next Tuesday`` is also 10 March). ``Tuesday this
   week`` / ``Tuesday next week`` / ``next week Tuesday`` name the week; ``Friday after next``
   is the Friday of the week after next. Part of day (``Monday morning``) keeps a date.
-- **Calendar dates**: ``March 3rd``, ``3rd of March``, ``the 15th``, ``3/15``, ``15/03/2026``,
-  ``2026-03-04``. Without a year, the next such date on or after the call's date (said on
-  2 March, ``March 1st`` is 1 March of next year; ``the 2nd`` is today). Numeric ``a/b``
-  reads as whichever of month/day or day/month is a valid date; when both are (``12/03``)
-  and differ, ``due`` is None — never a guess. A date that does not exist is None.
+- **Calendar dates**: ``March 3rd``, ``3rd of March``, ``the 15th``, ``by the fifteenth``,
+  ``3/15``, ``15/03/2026``, ``2026-03-04``. Without a year, the next such date on or after
+  the call's date (said on 2 March, ``March 1st`` is 1 March of next year; ``the 2nd`` is
+  today). Numeric ``a/b`` reads as whichever of month/day or day/month is a valid date; when
+  both are (``12/03``) and differ, ``due`` is None — never a guess. A date that does not
+  exist is None.
 - **Times**: ``at 5pm``, ``5 p.m.``, ``17:00``, ``at 2:30``, ``at noon``, ``10 am``, ``at
   five``, ``half past two``, ``ten o'clock``; with a zone said (``2pm Pacific``, ``3pm ET``,
   ``CET``, ``GMT``) in that zone and its offset. Hours without am/pm follow business hours:
@@ -66,8 +67,11 @@ below). Weeks run Monday to Sunday; the business week ends on Friday.
   past). A month or quarter without a year is the next one that is not over (``in
   February`` said in March → February of next year; ``Q1`` said in March → this Q1, clamped
   to the call's date); ``next March`` skips the current month. Quarters are calendar
-  quarters. ``this/next weekend`` → its Saturday (granularity date). ``coming`` with a
-  period (``the coming week``) means the next one.
+  quarters. ``this/next weekend`` → its Saturday (granularity date). ``the week of the
+  20th`` / ``week of March 9th`` → the week holding that date (its Monday, granularity week);
+  ``the first/second/third/fourth week of May`` → days 1-7, 8-14, … of the month, ``the last
+  week of May`` its last seven days (granularity week; ``first week of next month`` too).
+  ``coming`` with a period (``the coming week``) means the next one.
 - **Deadlines** (``by X``, ``before X``, ``until X``, ``no later than X``, ``within N
   days``, ``end of X``, ``EOD``/``COB``/``EOW``/``EOM``/``EOQ``/``EOY``) → the latest date
   that meets them, granularity date (datetime with a time): ``by Friday`` → Friday;
@@ -90,9 +94,13 @@ only spaces, a comma, ``on`` or ``at`` separate them: ``next Tuesday at 2pm``, `
 Friday``, ``Friday, March 6th``, ``EOD Friday``. To keep precision on everyday speech, a
 bare hour counts only after ``at`` and before a clause end or a time-like word (``at 5``,
 ``at 5 tomorrow``, not ``at 5 people``, ``priced at 5``); ``the 15th`` not before a noun
-(``the 2nd option``); a month name alone only with a preposition or modifier (``in May``,
-``mid-March``: not the verb ``may``); a year only with one (``in 2027``); ``24/7`` and
-small fractions (``1/2``, ``3/4``) are not dates; past references are not found.
+(``the 2nd option``); a day ordinal in words (``the fifteenth``) only after a deadline word,
+``week of`` or a word that proposes it (``how about``, ``on``, ``around``) or before one that
+accepts it (``the ninth works``), and ``the first/second/third`` only after a deadline word or
+``week of`` (``the second`` is as often an option); a month name alone only with a
+preposition or modifier (``in May``, ``mid-March``: not the verb ``may``); a year only with
+one (``in 2027``); ``24/7`` and small fractions (``1/2``, ``3/4``) are not dates; past
+references are not found.
 """
 
 from __future__ import annotations
@@ -323,14 +331,21 @@ _KINDS: list[tuple[str, str]] = [
         rf"|(?:early|mid|late)[\s-]+){_YEAR4}",
     ),
     (
+        "nthweek",
+        r"(?:the\s+)?(?:first|second|third|fourth|last|1st|2nd|3rd|4th)\s+(?:full\s+)?week\s+"
+        rf"(?:of|in)\s+(?:(?:the\s+|this\s+|next\s+)month\b|{_MONTH_ANY}(?:,?\s+{_YEAR4})?)",
+    ),
+    (
         "date",
-        r"\b(?:19|20)\d\d-\d{1,2}-\d{1,2}\b"
+        r"(?P<weekof>(?:the\s+)?week\s+of\s+)?"
+        r"(?:\b(?:19|20)\d\d-\d{1,2}-\d{1,2}\b"
         r"|(?P<dnum>(?<![\d/.$€£])\d{1,2}/\d{1,2}(?:/(?:\d{4}|\d{2}))?(?![\d/%]|\.\d))"
         r"|(?<![\d.])\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})\b"
         rf"|\b{_MONTH_ANY}\s+(?:the\s+)?(?:{_DAYNUM}|{_ORDW})(?:,?\s+{_YEAR4})?"
         rf"|(?:the\s+)?(?:{_DAYNUM}|{_ORDW})\s+(?:of\s+)?{_MONTH_ANY}(?:,?\s+{_YEAR4})?"
         rf"|(?:the\s+)?(?:{_DAYORD}|{_ORDW})\s+of\s+(?:the|this|next)\s+month\b"
-        rf"|(?P<dord>the\s+{_DAYORD}|on\s+the\s+{_ORDW})",
+        rf"|(?P<dord>the\s+{_DAYORD}|on\s+the\s+{_ORDW})"
+        rf"|(?P<dordw>the\s+{_ORDW}))",
     ),
     (
         "month",
@@ -452,7 +467,11 @@ def _is_head(words: list[str], i: int) -> bool:
         return before in ("a", "p")  # "five p.m."
     if word == "past":
         return before == "half"
-    return word in _ORDINAL_WORDS and before == "the" and i > 1 and words[i - 2] == "on"
+    if word not in _ORDINAL_WORDS:
+        return False
+    if before in ("twenty", "thirty") and i > 1:
+        before = words[i - 2]
+    return before == "the"  # "by the fifteenth", "week of the twenty first"
 
 
 def _candidate_starts(text: str) -> list[int]:
@@ -509,14 +528,14 @@ _ORD_NOUN = re.compile(
 _PAST_BEFORE = re.compile(r"\b(?:last|past|previous|since)\s+(?:the\s+)?$", re.I)
 _AGO_AFTER = re.compile(r"\s+ago\b", re.I)
 _PAST = re.compile(
-    rf"\b(?:ago|yesterday|previous|since|last\s+(?:week|month|quarter|year|night|time"
+    rf"\b(?:ago|yesterday|previous|since|last\s+(?:week(?!\s+(?:of|in)\b)|month|quarter|year|night|time"
     rf"|{_alt(_WEEKDAYS)}|{_alt(_MONTHS)}))\b|\b(?:in\s+)?the\s+past\b",
     re.I,
 )
 _GAP = re.compile(r"[\s,]*(?:(?:on|at|-|–)\s*)?", re.I)
 _FRACTION = re.compile(r"(\d+)/(2|3|4|8)")
 
-_ANCHORS = {"end", "rel", "quarter", "year", "date", "month", "wd", "period", "day"}
+_ANCHORS = {"end", "rel", "quarter", "year", "date", "month", "wd", "period", "day", "nthweek"}
 _ANCHORS |= {"dur", "bareyear"}
 _PARTS = {"part", "barepart"}
 
@@ -558,6 +577,8 @@ def _keep(text: str, m: re.Match[str], kind: str) -> _Verdict:
         return "retry"
     if m.group("dord") is not None and _ORD_NOUN.match(text, end):
         return "retry"
+    if m.group("dordw") is not None and not _ordinal_word_is_a_date(text, m):
+        return "retry"
     if m.group("dnum") is not None:
         raw = m.group("dnum")
         frac = _FRACTION.fullmatch(raw)
@@ -568,6 +589,32 @@ def _keep(text: str, m: re.Match[str], kind: str) -> _Verdict:
     if kind == "rel" and re.search(r"\b(?:an?|one)\s+min", m.group(0), re.I):
         return "drop"  # "in a minute" is a figure of speech
     return "keep"
+
+
+# "the fifteenth" without a month is a date after a deadline word or "week of", or with a
+# word that says so before it ("how about the twentieth") or after it ("the ninth works");
+# "the first/second/third" only after a deadline word or "week of" ("the second works" is as
+# likely an option as a day).
+_ORDW_BEFORE = re.compile(
+    r"\b(?:on|for|around|from|after|say|maybe|until|till|(?:how|what)\s+about|like|or|and)\s*$",
+    re.I,
+)
+_ORDW_AFTER = re.compile(
+    r"\s*(?:$|[.,;:!?)]|(?:works?|would\s+work|is\s+(?:good|fine|better|best|great|ok|okay"
+    r"|perfect|open|free)|suits|at|then|of\s+(?:this|next)\s+month|in\s+the\s+morning)\b)",
+    re.I,
+)
+
+
+def _ordinal_word_is_a_date(text: str, m: re.Match[str]) -> bool:
+    if _ORD_NOUN.match(text, m.end()):
+        return False
+    if m.group("dl") is not None or m.group("weekof") is not None:
+        return True
+    if re.search(r"\b(?:first|second|third)\s*$", m.group("dordw"), re.I):
+        return False
+    before = _ORDW_BEFORE.search(text, max(0, m.start() - 12), m.start()) is not None
+    return before or _ORDW_AFTER.match(text, m.end()) is not None
 
 
 def _day_level_end(atom: _Atom) -> bool:
@@ -716,10 +763,15 @@ def _read_atom(atom: _Atom, now: datetime, r: _Reading) -> None:
         _set_period(r, "year", date(year, 1, 1), date(year, 12, 31), _fuzz(text), today)
         if re.search(r"\bend of\b", text):
             r.deadline = True
+    elif kind == "nthweek":
+        _read_nth_week(text, today, r)
     elif kind == "date":
         d = _read_date(text, today)
         if d is None:
             r.failed = True
+        elif re.match(r"(?:the )?week of\b", text):  # the week that holds the date
+            start, end = _bounds("week", d, 0)
+            _set_period(r, "week", start, end, None, today)
         elif r.point is not None and r.point != d:
             r.failed = True  # "Friday, March 7th" when the 7th is not a Friday
         else:
@@ -843,6 +895,33 @@ def _read_month(text: str, today: date, r: _Reading) -> None:
     _set_period(r, "month", start, end, _fuzz(text), today)
     if re.search(r"\bend of\b", text):
         r.deadline = True
+
+
+def _read_nth_week(text: str, today: date, r: _Reading) -> None:
+    """``the first week of May``: days 1-7 of the month (second: 8-14, ...; last: its last
+    seven days), a period of granularity week."""
+    if re.search(r"\b(?:this|the) month\b", text):
+        first = today.replace(day=1)
+    elif re.search(r"\bnext month\b", text):
+        first = _add_months(today.replace(day=1), 1)
+    else:
+        month = _month_number(re.sub(r"^.*?\bweek (?:of|in)\b", "", text))
+        if month is None:
+            r.failed = True
+            return
+        year_m = re.search(r"(?:19|20)\d\d", text)
+        year = today.year if month >= today.month else today.year + 1
+        first = date(int(year_m.group(0)) if year_m else year, month, 1)
+    last = _add_months(first, 1) - timedelta(days=1)
+    nth = re.search(r"\b(first|second|third|fourth|last|1st|2nd|3rd|4th)\b", text)
+    assert nth is not None
+    n = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
+    n["4th"] = 4
+    if nth.group(1) == "last":
+        start = last - timedelta(days=6)
+    else:
+        start = first + timedelta(days=7 * (n[nth.group(1)] - 1))
+    _set_period(r, "week", start, start + timedelta(days=6), None, today)
 
 
 def _read_quarter(text: str, today: date, r: _Reading) -> None:

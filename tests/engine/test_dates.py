@@ -118,6 +118,27 @@ ON_MONDAY: list[tuple[str, str | None, Granularity | None]] = [
     ("15/03/2026", "2026-03-15", "date"),
     ("12/03", None, None),  # 3 December or 12 March: never a guess
     ("Feb 30", None, None),
+    # day ordinals in words, without a month: the next such day on or after the call's date
+    ("by the fifteenth", "2026-03-15", "date"),
+    ("on the fifteenth", "2026-03-15", "date"),
+    ("the twentieth", "2026-03-20", "date"),
+    ("by the twenty first", "2026-03-21", "date"),
+    ("by the first", "2026-04-01", "date"),
+    # the week that holds a date: its Monday
+    ("the week of the twentieth", "2026-03-16", "week"),
+    ("week of the 9th", "2026-03-09", "week"),
+    ("the week of March 9th", "2026-03-09", "week"),
+    ("the week of the twenty first", "2026-03-16", "week"),
+    ("week of May 4th", "2026-05-04", "week"),
+    # the nth week of a month: days 1-7, 8-14, ...; the last week is its last seven days
+    ("the first week of May", "2026-05-01", "week"),
+    ("the second week of April", "2026-04-08", "week"),
+    ("the third week in June", "2026-06-15", "week"),
+    ("first week of next month", "2026-04-01", "week"),
+    ("the first week of March", "2026-03-02", "week"),  # the current week: the call's date
+    ("the last week of March", "2026-03-25", "week"),
+    ("last week of next month", "2026-04-24", "week"),
+    ("by the first week of April", "2026-04-05", "date"),
     # times
     ("at 5", "2026-03-02T17:00:00-05:00", "datetime"),
     ("at 5pm", "2026-03-02T17:00:00-05:00", "datetime"),
@@ -325,6 +346,12 @@ def test_finds_a_demo_date_and_a_deadline() -> None:
         ("Let's do the third of April.", [("the third of April", 9, 27)]),
         ("The 15th works for me.", [("The 15th", 0, 8)]),
         ("It's due by the end of the month.", [("by the end of the month", 9, 32)]),
+        ("Can you send it by the fifteenth?", [("by the fifteenth", 16, 32)]),
+        ("How about the twentieth?", [("the twentieth", 10, 23)]),
+        ("The ninth works for me.", [("The ninth", 0, 9)]),
+        ("Let's plan a demo the week of the twentieth.", [("the week of the twentieth", 18, 43)]),
+        ("Kickoff in the first week of May.", [("the first week of May", 11, 32)]),
+        ("We could do the last week of March.", [("the last week of March", 12, 34)]),
     ],
 )
 def test_finds_expressions_in_sentences(text: str, expected: list[tuple[str, int, int]]) -> None:
@@ -347,6 +374,13 @@ def test_finds_expressions_in_sentences(text: str, expected: list[tuple[str, int
         "We may need another meeting.",
         "Clearly June was down.",
         "the first thing we need is budget",
+        "The second option is better.",
+        "We picked the third vendor.",
+        "It was the fifth one we looked at.",
+        "For the first time it worked.",
+        "That was their twentieth anniversary.",
+        "Let's go with the second.",
+        "We met last week.",
         "We'll touch base soon.",
         "In the coming months we will grow.",
         "It's about twelve thirty people.",
