@@ -7,7 +7,12 @@ How rules and the classifier combine:
    data) is a detection of that behavior.
 3. Hard rules on top, because the definitions demand them:
    - a next step is ``next_step_dated`` only when a date or time expression is in the same
-     segment, else ``next_step_undated``;
+     segment, else ``next_step_undated``; "today" or "this morning" that names the call
+     itself ("thanks for your time today", "what we covered today", "today's call") dates
+     nothing;
+   - a segment is an agenda or a next step, not both: the plan of this call and what
+     happens after it are told apart by the two heads, and when both pass their thresholds
+     the one further above its threshold wins (the agenda on a tie);
    - ``rep_question`` is a rule: a rep's segment holding a question, open when it starts
      with an open interrogative (what, how, why, tell me, ...), else closed;
    - ``competitor_mentioned`` needs a name (checked where fields are extracted);
@@ -27,6 +32,7 @@ import numpy.typing as npt
 
 from engine.behaviors.catalog import HEADS
 from engine.behaviors.segments import Segment
+from engine.dates import find_date_expressions
 
 QUESTION_CONFIDENCE = 0.9
 _OPEN_START = re.compile(
@@ -50,6 +56,52 @@ _AGENDA_CONTENT = re.compile(
     re.IGNORECASE,
 )
 
+_THIS_CALL_DAY = re.compile(r"(?:today|this (?:morning|afternoon|evening))", re.IGNORECASE)
+_CALL_BEFORE = re.compile(
+    r"(?:\b(?:thanks?|thank you|appreciate|grateful|glad|great|good|nice|lovely|pleasure)\b"
+    r"(?:\s+(?!(?:i|i'll|we'll|you'll|will|send|get|email|share|have|can|could)\b)[\w']+){0,6}"
+    r"\s+|\b(?:connected|chatted|spoke|met|caught up|talked|spent)"
+    r"|\b(?:earlier|so far|here|with (?:us|me)|joining|on (?:the|this) call|(?:hopping|jumping)"
+    r" on|for|from|during|did|covered|discussed"
+    r"|talked(?: about)?|went (?:over|through)|saw|seen|showed|shown|heard|learned|shared"
+    r"|said|mentioned|walked (?:you |me |us )?through|looked at|reviewed|went)"
+    r"(?:\s+\w+){0,3}\s+)$",
+    re.IGNORECASE,
+)
+_NOWADAYS_BEFORE = re.compile(
+    r"\b(?:do|does|doing|handle[sd]?|handling|run|runs|running|use|uses|using|currently"
+    r"|manage[sd]?|managing|work|works|happens|process|processes|track|tracks|tracking"
+    r"|set up|look|looks|stand|stands)\b(?:\s+[\w']+){0,3}\s+$",
+    re.IGNORECASE,
+)
+_MONTH_ORIGIN = re.compile(r"from\s+[a-z]+", re.IGNORECASE)
+_CALL_AFTER = re.compile(
+    r"(?:'s|’s)\s+(?:call|meeting|chat|session|conversation|demo|discussion|walkthrough"
+    r"|slides|deck|recording|notes|agenda|presentation)\b"
+    r"|\s+(?:was|has been|were)\b",
+    re.IGNORECASE,
+)
+
+
+def dates_a_step(text: str) -> bool:
+    """Whether ``text`` holds a date or time that can date a next step: any expression the
+    date finder finds, except "today" / "this morning" naming the call itself (thanks for
+    today, what we covered today, today's call) or the present ("how payroll runs today"),
+    and a month something dates from ("the outage from January")."""
+    for m in find_date_expressions(text):
+        if _MONTH_ORIGIN.fullmatch(m.text):
+            continue
+        if not _THIS_CALL_DAY.fullmatch(m.text):
+            return True
+        before = text[max(0, m.start - 60) : m.start]
+        if (
+            _CALL_BEFORE.search(before) is None
+            and _NOWADAYS_BEFORE.search(before) is None
+            and _CALL_AFTER.match(text, m.end) is None
+        ):
+            return True
+    return False
+
 
 @dataclass(frozen=True)
 class Detection:
@@ -69,16 +121,21 @@ def decide(
 ) -> list[Detection]:
     """Detections in segment order; ``probabilities[i][j]`` is head ``HEADS[j]`` on segment i."""
     out: list[Detection] = []
+    agenda, step = HEADS.index("agenda_set"), HEADS.index("next_step")
     for seg, probs, dated in zip(segments, probabilities, has_date, strict=True):
+        margin = probs - thresholds
+        both = margin[agenda] >= 0 and margin[step] >= 0
+        loser = (step if margin[agenda] >= margin[step] else agenda) if both else -1
         for j, head in enumerate(HEADS):
             p = float(probs[j])
-            if p < thresholds[j]:
+            if p < thresholds[j] or j == loser:
                 continue
             if head == "agenda_set" and is_pleasantry(seg.text):
                 continue
             behavior = head
             if head == "next_step":
-                behavior = "next_step_dated" if dated else "next_step_undated"
+                step_dated = dated and dates_a_step(seg.text)
+                behavior = "next_step_dated" if step_dated else "next_step_undated"
             out.append(Detection(seg.index, behavior, p))
         question = question_subtype(seg.text) if seg.role == "rep" else None
         if question is not None:

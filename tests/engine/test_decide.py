@@ -12,6 +12,7 @@ from engine.behaviors.decide import (
     QUESTION_CONFIDENCE,
     Detection,
     best_per_utterance,
+    dates_a_step,
     decide,
     is_pleasantry,
     question_subtype,
@@ -61,13 +62,41 @@ def test_probability_at_or_above_threshold_is_a_detection() -> None:
 
 
 def test_every_head_is_decided_against_its_own_threshold() -> None:
-    segments = [seg(0)]
-    p = probs({j: 0.6 for j in range(len(HEADS))})
+    segments = [seg(0, "We can go over the plan on Friday.")]
+    p = probs({j: 0.6 for j in range(len(HEADS))} | {AGENDA: 0.55})
     out = decide(segments, p, thresholds(0.5), [True])
     assert [d.behavior for d in out] == [
-        "next_step_dated" if h == "next_step" else h for h in HEADS
+        "next_step_dated" if h == "next_step" else h for h in HEADS if h != "agenda_set"
     ]
     assert decide(segments, p, thresholds(0.61), [True]) == []
+
+
+@pytest.mark.parametrize(
+    ("agenda", "step", "kept"),
+    [
+        (0.9, 0.6, "agenda_set"),
+        (0.6, 0.9, "next_step_undated"),
+        (0.7, 0.7, "agenda_set"),  # a tie goes to the agenda
+    ],
+)
+def test_a_segment_is_an_agenda_or_a_next_step_not_both(
+    agenda: float, step: float, kept: str
+) -> None:
+    segments = [seg(0, "Let's look at pricing, then next steps.")]
+    p = probs({AGENDA: agenda, NEXT: step, BUDGET: 0.9})
+    out = decide(segments, p, thresholds(0.5), [False])
+    assert [d.behavior for d in out] == sorted([kept, "budget_discussed"], key=_head_order)
+
+
+def test_the_margin_over_each_heads_own_threshold_decides() -> None:
+    segments = [seg(0, "Let's look at pricing, then next steps.")]
+    p = probs({AGENDA: 0.8, NEXT: 0.7})
+    out = decide(segments, p, thresholds(0.5, agenda_set=0.75), [False])
+    assert [d.behavior for d in out] == ["next_step_undated"]
+
+
+def _head_order(behavior: str) -> int:
+    return HEADS.index("next_step" if behavior.startswith("next_step") else behavior)
 
 
 def test_next_step_is_dated_only_with_a_date_in_the_segment() -> None:
@@ -80,6 +109,40 @@ def test_next_step_is_dated_only_with_a_date_in_the_segment() -> None:
     ]
     assert decide(segments, p, thresholds(), [False, False])[0].behavior == "next_step_undated"
     assert not any(d.behavior == "next_step" for d in out)
+
+
+def test_today_naming_the_call_dates_no_next_step() -> None:
+    segments = [
+        seg(0, "Thanks for your time today, I'll send the deck."),
+        seg(1, "I'll send the deck over today."),
+    ]
+    out = decide(segments, probs({NEXT: 0.9}, {NEXT: 0.9}), thresholds(), [True, True])
+    assert [d.behavior for d in out] == ["next_step_undated", "next_step_dated"]
+
+
+@pytest.mark.parametrize(
+    ("text", "dated"),
+    [
+        ("I'll send it over today.", True),
+        ("I can get you the proposal this afternoon.", True),
+        ("I'll have it to you later today.", True),
+        ("Great, I'll send it today.", True),
+        ("Send it by the end of today.", True),
+        ("I'll call you on the fifteenth.", True),
+        ("Let's do the week of the twentieth.", True),
+        ("Thanks for your time today, I'll send the deck.", False),
+        ("Thank you so much for making the time today.", False),
+        ("Based on what we covered today, I'll draft a proposal.", False),
+        ("Let me recap what we discussed today and I'll follow up.", False),
+        ("Today was really helpful, I'll loop in my CFO.", False),
+        ("I'll send today's slides.", False),
+        ("Walk me through how payroll runs today, then I'll show you the tool.", False),
+        ("I'll also send the incident report from January.", False),
+        ("I'll send the deck.", False),
+    ],
+)
+def test_dates_a_step(text: str, dated: bool) -> None:
+    assert dates_a_step(text) is dated
 
 
 def test_rep_question_only_for_the_rep() -> None:
