@@ -122,6 +122,28 @@ def test_version_changes_with_the_data_and_the_encoder() -> None:
     assert c.version != a.version and c.meta["data_sha256"] == a.meta["data_sha256"]
 
 
+def test_each_head_chooses_its_regularization_from_the_grid() -> None:
+    examples, x = synthetic_set()
+    heads = train_heads(examples, x, c=(0.3, 1.0, 3.0), folds=3)
+    chosen = heads.meta["regularization_c"]
+    assert list(chosen) == list(HEADS)
+    assert set(chosen.values()) <= {0.3, 1.0, 3.0}
+    assert heads.meta["regularization_grid"] == [0.3, 1.0, 3.0]
+    single = train_heads(examples, x, c=1.0, folds=3)
+    assert set(single.meta["regularization_c"].values()) == {1.0}
+    # The grid is part of the setup the version names.
+    assert single.version != train_heads(examples, x, c=(1.0, 3.0), folds=3).version
+
+
+def test_the_chosen_regularization_is_the_one_the_heads_are_fitted_with() -> None:
+    examples, x = synthetic_set()
+    heads = train_heads(examples, x, c=(0.3, 3.0), folds=3)
+    for j, head in enumerate(HEADS):
+        alone = train_heads(examples, x, c=heads.meta["regularization_c"][head], folds=3)
+        assert np.allclose(alone.weights[j], heads.weights[j])
+        assert alone.thresholds[j] == heads.thresholds[j]
+
+
 # --------------------------------------------------------------------------- written examples
 
 
