@@ -269,12 +269,12 @@ def _select(root: Path, files: Sequence[str] | None) -> tuple[list[SpeechFile], 
 def _own_diarization(path: Path) -> Diarization:
     """The diarizer alone, chosen and called as ``pipelines.analyze._diarize`` does."""
     from models.speakers import load_speaker_encoder
-    from models.vad import speech_regions
+    from models.vad import regions_from_segments, speech_segments
     from pipelines.decode import decode_media
     from pipelines.diarize import channels_are_separate, diarize_channels, diarize_embedded
 
     audio = decode_media(path)
-    regions = speech_regions(audio.mono())
+    regions = regions_from_segments(speech_segments(audio.mono()), audio.duration)
     if channels_are_separate(audio):
         return diarize_channels(audio, regions)
     return diarize_embedded(audio.mono(), regions, load_speaker_encoder())

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import itertools
 import os
+from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
+
+import numpy as np
 
 from engine.errors import ModelError
 from engine.types import FloatArray, ProgressHook, Span, Transcription, Word
 from models.registry import resolve_asr_model
+from models.vad import speech_segments
 
 SAMPLE_RATE = 16000
 
@@ -72,10 +76,18 @@ class Transcriber:
         audio: FloatArray,
         *,
         language: str | None = None,
-        regions: Sequence[Span] = (),
+        regions: Sequence[Span] | None = None,
         progress: ProgressHook | None = None,
     ) -> Transcription:
         """Recognize words in ``audio`` (16 kHz mono float32).
+
+        ``regions`` are where the audio has speech, unpadded: the segments of
+        :func:`models.vad.speech_segments` (found here when None; an empty list means no
+        speech). Only that speech is recognized: the segments, padded as faster-whisper pads
+        its own VAD's (:func:`asr_pieces`), are joined end to end and grouped into windows
+        of at most 30 s (:func:`asr_windows`). That is what ``vad_filter=True`` does, from
+        the same Silero segments, without running the VAD a second time over the call;
+        word times are mapped back onto the call.
 
         An English-only model always reports ``en``; a multilingual one detects the language
         (on the first block) unless ``language`` is given. Calls longer than 15 minutes are
@@ -89,16 +101,29 @@ class Transcriber:
                     f"{self.name} is English-only; use --model base for language {language!r}"
                 )
             language = "en"
+        if regions is None:
+            regions = speech_segments(audio)
         duration = len(audio) / SAMPLE_RATE
         words: list[Word] = []
         detected: tuple[str, float] | None = None
+        pieces = asr_pieces(audio, regions)
         for first, last in blocks(duration, regions):
+            lo, hi = round(first * SAMPLE_RATE), round(last * SAMPLE_RATE)
+            inside = [(max(a, lo), min(b, hi)) for a, b in pieces if a < hi and b > lo]
+            if not inside:
+                continue
+            joined = np.concatenate([audio[a:b] for a, b in inside])
+            timeline = _Timeline(inside)
             segments, info = self.pipeline.transcribe(
-                audio[int(first * SAMPLE_RATE) : int(last * SAMPLE_RATE)],
+                joined,
                 language=language,
                 batch_size=self.batch_size,
                 word_timestamps=True,
-                vad_filter=True,
+                vad_filter=False,
+                clip_timestamps=[
+                    {"start": a / SAMPLE_RATE, "end": b / SAMPLE_RATE}
+                    for a, b in asr_windows([b - a for a, b in inside])
+                ],
                 # Whisper's own segment timestamps: faster-whisper's batched default leaves
                 # them out, which cost words (corpus WER 8.9% against 7.3% with them, and
                 # 7.9% for plain sequential faster-whisper on ../shared/eval).
@@ -109,9 +134,10 @@ class Transcriber:
                 language = info.language  # one language for the whole call
             for segment in segments:
                 for w in segment.words or ():
-                    words.append(Word(w.word, first + w.start, first + w.end, float(w.probability)))
+                    start, end = timeline.word(w.start, w.end)
+                    words.append(Word(w.word, start, end, float(w.probability)))
                 if progress is not None and duration > 0:
-                    progress("transcribe", min(1.0, (first + float(segment.end)) / duration))
+                    progress("transcribe", min(1.0, timeline.time(segment.end) / duration))
         words.sort(key=lambda w: (w.start, w.end))
         lang, probability = detected or (language or "en", 0.0)
         return Transcription(
@@ -120,6 +146,108 @@ class Transcriber:
             language_probability=probability,
             model=self.name,
         )
+
+
+PAD_SECONDS = 0.4
+"""Context around each speech segment given to the recognizer: faster-whisper's VAD default
+(``speech_pad_ms``)."""
+WINDOW_SECONDS = 30.0
+"""Whisper's input window."""
+
+
+def asr_pieces(
+    audio: FloatArray,
+    regions: Sequence[Span],
+    *,
+    pad: float = PAD_SECONDS,
+    longest: float = WINDOW_SECONDS,
+) -> list[tuple[int, int]]:
+    """The audio the recognizer hears, as sorted, disjoint ``[start, end)`` sample ranges.
+
+    Each region is widened by ``pad`` on both sides; where two widened regions would
+    overlap they meet in the middle of the silence between them. A piece longer than
+    ``longest`` (a long stretch without a pause) is cut at the quietest 20 ms of the last
+    few seconds before the limit, so that each fits a Whisper window.
+    """
+    total = len(audio)
+    width = round(pad * SAMPLE_RATE)
+    spans = [(round(r.start * SAMPLE_RATE), round(r.end * SAMPLE_RATE)) for r in regions]
+    spans = [(max(0, a), min(total, b)) for a, b in spans if b > a and a < total]
+    pieces: list[tuple[int, int]] = []
+    for a, b in spans:
+        start = max(0, a - width)
+        if pieces:
+            gap = a - pieces[-1][1]
+            if gap <= 2 * width:
+                middle = pieces[-1][1] + gap // 2 if gap > 0 else pieces[-1][1]
+                pieces[-1] = (pieces[-1][0], middle)
+                start = middle
+            else:
+                pieces[-1] = (pieces[-1][0], pieces[-1][1] + width)
+        pieces.append((start, b))
+    if pieces:
+        pieces[-1] = (pieces[-1][0], min(total, pieces[-1][1] + width))
+    limit = int(longest * SAMPLE_RATE)
+    out: list[tuple[int, int]] = []
+    for a, b in pieces:
+        while b - a > limit:
+            cut = _quiet_point(audio, a + limit - 5 * SAMPLE_RATE, a + limit)
+            out.append((a, cut))
+            a = cut
+        out.append((a, b))
+    return out
+
+
+def _quiet_point(audio: FloatArray, lo: int, hi: int, frame: int = 320) -> int:
+    """The middle of the quietest ``frame`` samples (20 ms) in ``audio[lo:hi]``."""
+    n = (hi - lo) // frame
+    energy = np.square(audio[lo : lo + n * frame].reshape(n, frame), dtype=np.float64).sum(axis=1)
+    return lo + int(np.argmin(energy)) * frame + frame // 2
+
+
+def asr_windows(
+    lengths: Sequence[int], *, longest: float = WINDOW_SECONDS
+) -> list[tuple[int, int]]:
+    """Pieces of these sample lengths, joined end to end, grouped into windows of at most
+    ``longest`` seconds: ``[start, end)`` on the joined timeline. Greedy, as faster-whisper
+    groups its VAD's chunks."""
+    limit = int(longest * SAMPLE_RATE)
+    windows: list[tuple[int, int]] = []
+    position = 0
+    for n in lengths:
+        if windows and position + n - windows[-1][0] <= limit:
+            windows[-1] = (windows[-1][0], position + n)
+        else:
+            windows.append((position, position + n))
+        position += n
+    return windows
+
+
+class _Timeline:
+    """Maps times on audio made of ``pieces`` joined end to end back onto the call."""
+
+    def __init__(self, pieces: Sequence[tuple[int, int]]) -> None:
+        self.pieces = list(pieces)
+        self.joined_starts = list(itertools.accumulate((b - a for a, b in pieces), initial=0))[:-1]
+
+    def _map(self, seconds: float, index: int) -> float:
+        a, b = self.pieces[index]
+        sample = a + (seconds * SAMPLE_RATE - self.joined_starts[index])
+        return float(min(max(sample, a), b)) / SAMPLE_RATE
+
+    def _piece(self, seconds: float) -> int:
+        index = bisect_right(self.joined_starts, seconds * SAMPLE_RATE) - 1
+        return min(max(index, 0), len(self.pieces) - 1)
+
+    def word(self, start: float, end: float) -> tuple[float, float]:
+        """A word's times, both in the piece that holds its middle and inside that piece:
+        a word's end can run on across a join (Whisper stretches the last word before a
+        pause), and the silence cut out there must not make it seconds long."""
+        index = self._piece((start + end) / 2)
+        return self._map(start, index), self._map(end, index)
+
+    def time(self, seconds: float) -> float:
+        return self._map(seconds, self._piece(seconds))
 
 
 BLOCK_SECONDS = 600.0

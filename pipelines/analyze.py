@@ -47,7 +47,7 @@ from engine.types import (
 )
 from models.asr import Transcriber, load_transcriber
 from models.speakers import load_speaker_encoder
-from models.vad import speech_regions
+from models.vad import regions_from_segments, speech_segments
 from pipelines.behaviors import detect_behaviors, load_behavior_models, resolve_playbook
 from pipelines.decode import check_input_file, decode_media, release_freed_memory
 from pipelines.diarize import (
@@ -160,7 +160,10 @@ def analyze_audio(
             load_speaker_encoder()
     mono = audio.mono()
     with stages.stage("detect speech"):
-        regions = speech_regions(mono)
+        # One VAD pass for both: its segments for the recognizer, joined into regions for
+        # diarization.
+        speech = speech_segments(mono)
+        regions = regions_from_segments(speech, audio.duration)
         # The VAD's freed intermediates would otherwise stay resident under transcription,
         # whose batched encoder is the call's memory peak.
         release_freed_memory()
@@ -181,7 +184,7 @@ def analyze_audio(
     else:
         with stages.stage("transcribe"):
             transcription = transcriber.transcribe(
-                mono, language=options.language, regions=regions, progress=progress
+                mono, language=options.language, regions=speech, progress=progress
             )
         if transcription.words:
             with stages.stage("diarize"):
@@ -280,8 +283,13 @@ def _transcribe_channels(
         own = [Span(t.start, t.end) for t in diarization.turns if t.speaker == speaker]
         if not own:
             continue
+        # The channel's own VAD segments, not its turns: the turns' energy edges cut words
+        # and joined back to back they lost a whole last utterance on a test call.
         heard = transcriber.transcribe(
-            audio.samples[c], language=language, regions=own, progress=progress
+            audio.samples[c],
+            language=language,
+            regions=speech_segments(audio.samples[c]),
+            progress=progress,
         )
         language, probability = heard.language, heard.language_probability
         starts = [s.start for s in own]

@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pytest
 
 from engine.types import FloatArray, Span
-from models.vad import SAMPLE_RATE, speech_regions
+from models.vad import SAMPLE_RATE, regions_from_segments, speech_regions, speech_segments
 from pipelines.decode import decode_media
 
 FILES = (
@@ -67,22 +67,54 @@ def test_slices_find_the_same_speech_as_one_pass(
     assert abs(len(sliced) - len(whole)) <= 2
 
 
-def test_a_region_longer_than_a_slice_is_joined_again(long_audio: FloatArray) -> None:
-    """The English reading (1.7-25.6 s, no 0.3 s pause) spans several 4 s slices: it is cut
-    at their edges and comes out as one region, as in one pass."""
+def test_a_segment_longer_than_a_slice_is_joined_again(long_audio: FloatArray) -> None:
+    """The English reading (0.2-29.1 s, no 0.5 s pause) spans several 4 s slices: it is cut
+    at their edges and comes out as one segment, as in one pass."""
     first_minute = long_audio[: 60 * SAMPLE_RATE]
-    one_pass = speech_regions(first_minute, slice_seconds=1e9)
+    options = {"min_silence": 0.5, "max_speech": float("inf")}
+    one_pass = speech_segments(first_minute, slice_seconds=1e9, **options)
     for slice_seconds in (4.0, 8.0):
-        sliced = speech_regions(first_minute, slice_seconds=slice_seconds)
+        sliced = speech_segments(first_minute, slice_seconds=slice_seconds, **options)
         _assert_sorted_and_disjoint(sliced, 60.0)
         long_one = [r for r in sliced if r.start < 5.0 and r.end > 20.0]
         assert len(long_one) == 1
-        assert long_one[0].start == pytest.approx(1.72, abs=0.05)
-        assert long_one[0].end == pytest.approx(25.6, abs=0.05)
+        assert long_one[0].start == pytest.approx(0.16, abs=0.05)
+        assert long_one[0].end == pytest.approx(29.06, abs=0.05)
         assert len(sliced) == len(one_pass)
         for a, b in zip(sliced, one_pass, strict=True):
             assert a.start == pytest.approx(b.start, abs=0.1)
             assert a.end == pytest.approx(b.end, abs=0.1)
+
+
+def test_segments_are_faster_whisper_s_own_before_padding(shared_eval: Path) -> None:
+    """Padded as faster-whisper pads them, the segments are exactly the chunks its batched
+    pipeline's VAD (``vad_filter=True``) finds: one VAD pass serves both."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    from models.asr import asr_pieces
+
+    for name in ("pyannote_sample/sample.wav", "picovoice/falcon_test.wav"):
+        audio = decode_media(shared_eval / "audio" / name).mono()
+        theirs = get_speech_timestamps(
+            audio, VadOptions(max_speech_duration_s=30, min_silence_duration_ms=160)
+        )
+        ours = asr_pieces(audio, speech_segments(audio))
+        assert len(ours) == len(theirs) > 1
+        for (a, b), t in zip(ours, theirs, strict=True):
+            assert abs(a - t["start"]) <= 1 and abs(b - t["end"]) <= 1
+
+
+def test_regions_join_segments_drop_blips_and_pad() -> None:
+    segments = [
+        Span(1.0, 2.0),
+        Span(2.2, 3.0),  # 0.2 s after the last: the same region
+        Span(5.0, 5.2),  # 0.2 s of speech alone: dropped
+        Span(8.0, 9.5),
+        Span(9.7, 10.0),  # 0.2 s after the last: joined
+    ]
+    assert regions_from_segments(segments, 10.05) == [Span(0.9, 3.1), Span(7.9, 10.05)]
+    assert regions_from_segments([Span(0.05, 1.0)], 2.0, pad=0.1) == [Span(0.0, 1.1)]
+    assert regions_from_segments([], 2.0) == []
 
 
 def test_short_audio_is_one_slice(shared_eval: Path) -> None:
