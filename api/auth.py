@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from api.tables import ApiToken, User
 
@@ -42,13 +44,21 @@ def principal_for(session: Session, token: str) -> Principal | None:
     """The user a token belongs to, or None for an unknown or revoked token."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = session.exec(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))  # type: ignore[union-attr]
-    ).first()
+    # the five columns as a plain row: no ORM objects of the token and the user per request
+    row: Any = (
+        session.connection()
+        .execute(
+            select(
+                col(User.id), col(User.org_id), col(User.team_id), col(User.role), col(User.name)
+            )
+            .join(ApiToken, col(ApiToken.user_id) == col(User.id))
+            .where(
+                col(ApiToken.token_hash) == hash_token(token), col(ApiToken.revoked_at).is_(None)
+            )
+        )
+        .first()
+    )
     if row is None:
         return None
-    _, user = row
-    assert user.id is not None
-    return Principal(user.id, user.org_id, user.team_id, user.role, user.name)
+    user_id, org_id, team_id, role, name = row
+    return Principal(user_id, org_id, team_id, role, name)

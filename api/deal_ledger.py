@@ -6,8 +6,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, select
+from sqlmodel import Session, col
 
 from api import webhooks
 from api.tables import Call, Deal, Evidence
@@ -22,33 +22,56 @@ def playbook_named(name: str) -> Playbook:
 
 
 def deal_ledger(
-    session: Session, deal: Deal, call_filter: ColumnElement[bool] | None = None
-) -> tuple[DealLedger, list[Call]]:
-    """The ledger over the deal's analyzed calls (those ``call_filter`` admits, if given)."""
-    query = select(Call).where(Call.deal_id == deal.id, Call.status == "done")
+    session: Session,
+    deal_id: int | None,
+    playbook: str,
+    call_filter: ColumnElement[bool] | None = None,
+) -> tuple[DealLedger, list[LedgerCall]]:
+    """The ledger over the deal's analyzed calls (those ``call_filter`` admits, if given), and
+    those calls. Reads the columns the ledger needs as plain rows, not ORM objects (a deal
+    has tens of calls and hundreds of detections), and the calls as a subquery."""
+    scope: list[ColumnElement[bool]] = [col(Call.deal_id) == deal_id, col(Call.status) == "done"]
     if call_filter is not None:
-        query = query.where(call_filter)
-    calls = list(session.exec(query).all())
-    ids = [c.id for c in calls]
-    rows = session.exec(select(Evidence).where(col(Evidence.call_id).in_(ids))).all() if ids else []
-    ledger = build_ledger(
-        playbook_named(deal.playbook),
-        [LedgerCall(c.id, c.started_at, c.rep_id) for c in calls if c.id is not None],
+        scope.append(call_filter)
+    # Core reads do not autoflush as ORM queries do: the session's pending changes (a review,
+    # re-analysed evidence) must be in the database the ledger reads
+    session.flush()
+    connection: Any = session.connection()  # plain rows: ids are never None
+    calls = [
+        LedgerCall(call_id, started_at, rep_id)
+        for call_id, started_at, rep_id in connection.execute(
+            select(col(Call.id), col(Call.started_at), col(Call.rep_id)).where(*scope)
+        )
+    ]
+    evidence = (
         [
             LedgerEvidence(
-                e.id,
-                e.call_id,
-                e.behavior,
-                cast(ReviewStatus, e.status),
-                e.confidence,
-                e.start,
-                cast(Role | None, e.role),
+                evidence_id,
+                call_id,
+                behavior,
+                cast(ReviewStatus, status),
+                confidence,
+                start,
+                cast(Role | None, role),
             )
-            for e in rows
-            if e.id is not None
-        ],
+            for evidence_id, call_id, behavior, status, confidence, start, role in (
+                connection.execute(
+                    select(
+                        col(Evidence.id),
+                        col(Evidence.call_id),
+                        col(Evidence.behavior),
+                        col(Evidence.status),
+                        col(Evidence.confidence),
+                        col(Evidence.start),
+                        col(Evidence.role),
+                    ).where(col(Evidence.call_id).in_(select(col(Call.id)).where(*scope)))
+                )
+            )
+        ]
+        if calls
+        else []
     )
-    return ledger, calls
+    return build_ledger(playbook_named(playbook), calls, evidence), calls
 
 
 def refresh_criteria(session: Session, deal: Deal) -> bool:
@@ -58,7 +81,7 @@ def refresh_criteria(session: Session, deal: Deal) -> bool:
     transactions changing the same deal's evidence take turns: the second then builds the
     ledger with the first's change and does not write back criteria from before it."""
     session.refresh(deal, with_for_update=True)
-    ledger, _ = deal_ledger(session, deal)
+    ledger, _ = deal_ledger(session, deal.id, deal.playbook)
     met = list(ledger.criteria_met)
     if met == list(deal.criteria_met):
         return False

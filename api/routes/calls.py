@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import Field
+from pydantic import Field, TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -27,8 +27,11 @@ from api.routes.common import (
     Limit,
     Moment,
     Offset,
+    columns,
     desc_id,
     get_visible,
+    get_visible_row,
+    json_response,
     page,
     utc_moment,
 )
@@ -43,6 +46,8 @@ from engine.errors import InputError
 from pipelines.transcripts import read_transcript
 
 router = APIRouter(tags=["calls"])
+CALL = TypeAdapter(CallOut)
+CALL_PAGE = TypeAdapter(Page[CallOut])
 
 _UPLOAD_FORM = {
     "requestBody": {
@@ -270,8 +275,8 @@ def list_calls(
     status: str | None = Query(default=None, pattern="^(queued|running|done|failed)$"),
     since: Moment | None = None,
     until: Moment | None = None,
-) -> Page[CallOut]:
-    query = select(Call).where(access.calls(principal))
+) -> Response:
+    query = columns(Call).where(access.calls(principal))
     if deal_id is not None:
         query = query.where(Call.deal_id == deal_id)
     if rep_id is not None:
@@ -283,14 +288,16 @@ def list_calls(
     if until is not None:
         query = query.where(col(Call.started_at) < until)
     rows, total = page(session, query, col(Call.started_at).desc(), limit, offset)
-    return Page[CallOut](
-        items=[CallOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    return json_response(
+        CALL_PAGE, {"items": rows, "total": total, "limit": limit, "offset": offset}
     )
 
 
 @router.get("/calls/{call_id}", response_model=CallOut)
-def get_call(call_id: int, session: SessionDep, principal: PrincipalDep) -> Call:
-    return get_visible(session, Call, call_id, access.calls(principal), "call")
+def get_call(call_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
+    return json_response(
+        CALL, get_visible_row(session, Call, call_id, access.calls(principal), "call")
+    )
 
 
 class CallPatch(In):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Query
-from pydantic import AfterValidator
-from sqlalchemy import ColumnElement, func
+from fastapi import Query, Response
+from pydantic import AfterValidator, TypeAdapter
+from sqlalchemy import ColumnElement, Row, func
 from sqlmodel import Session, SQLModel, col, select
 
 from api.problems import Problem
@@ -57,13 +57,52 @@ def get_visible(
     return row
 
 
+def get_visible_row(
+    session: Session, model: type[SQLModel], row_id: int, scope: ColumnElement[bool], what: str
+) -> Row[Any]:
+    """As get_visible, but the row's columns as a plain row, not an ORM object: for a read that
+    only answers it (the row validates into the response model from its attributes)."""
+    if not 0 < row_id <= MAX_ID:
+        raise Problem(404, f"no {what} {row_id}")
+    table = model.__table__  # type: ignore[attr-defined]
+    pk = table.primary_key.columns.values()[0]
+    row = session.connection().execute(select(*table.columns).where(pk == row_id, scope)).first()
+    if row is None:
+        raise Problem(404, f"no {what} {row_id}")
+    return row
+
+
 def page(
     session: Session, query: Any, order: Any, limit: int, offset: int
 ) -> tuple[list[Any], int]:
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    """A page of ``query`` in ``order`` and the number of rows in all pages. Rows of a select
+    of columns come back as plain rows (no ORM objects are built: they cost more than the
+    query on a page of evidence)."""
+    connection = session.connection()
+    total = connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     orders = order if isinstance(order, tuple) else (order,)
-    rows = list(session.exec(query.order_by(*orders).limit(limit).offset(offset)).all())
+    rows = list(connection.execute(query.order_by(*orders).limit(limit).offset(offset)).all())
     return rows, int(total)
+
+
+def columns(model: type[SQLModel]) -> Any:
+    """A select of all of ``model``'s columns, giving plain rows rather than ORM objects."""
+    return select(*model.__table__.columns)  # type: ignore[attr-defined]
+
+
+class JSONBody(Response):
+    media_type = "application/json"
+
+
+def json_response(adapter: TypeAdapter[Any], value: Any, status_code: int = 200) -> Response:
+    """``value`` (plain rows, objects or dicts) as the JSON of the response model ``adapter``
+    describes, validated once and encoded in pydantic's core.
+
+    A route that returns a Response skips FastAPI's own response handling, which would
+    validate the returned model a second time (in another trip to the thread pool for a sync
+    route) before encoding it; the route's ``response_model`` still documents the body."""
+    body = adapter.dump_json(adapter.validate_python(value, from_attributes=True))
+    return JSONBody(body, status_code=status_code)
 
 
 def desc_id(model: type[SQLModel]) -> Any:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
+from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -11,9 +12,18 @@ from api.auth import Principal
 from api.deal_ledger import deal_ledger, playbook_named, refresh_criteria
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.problems import Problem
-from api.routes.common import IdFilter, Limit, Offset, TextFilter, get_visible, page
+from api.routes.common import (
+    IdFilter,
+    Limit,
+    Offset,
+    TextFilter,
+    columns,
+    get_visible,
+    get_visible_row,
+    json_response,
+    page,
+)
 from api.schemas import (
-    BehaviorLedgerOut,
     DealIn,
     DealOut,
     DealPatch,
@@ -21,12 +31,14 @@ from api.schemas import (
     Page,
     StageChangeIn,
     StageChangeOut,
-    StageCriteriaOut,
 )
 from api.tables import Deal, StageChange, User
 from engine.playbook import bundled_playbooks
 
 router = APIRouter(tags=["deals"])
+DEAL = TypeAdapter(DealOut)
+DEAL_PAGE = TypeAdapter(Page[DealOut])
+LEDGER = TypeAdapter(LedgerOut)
 
 
 def _check_playbook(name: str) -> str:
@@ -83,8 +95,8 @@ def list_deals(
     external_id: TextFilter = None,
     stage: TextFilter = None,
     owner_id: IdFilter = None,
-) -> Page[DealOut]:
-    query = select(Deal).where(access.deals(principal))
+) -> Response:
+    query = columns(Deal).where(access.deals(principal))
     if external_id is not None:
         query = query.where(Deal.external_id == external_id)
     if stage is not None:
@@ -92,14 +104,16 @@ def list_deals(
     if owner_id is not None:
         query = query.where(Deal.owner_id == owner_id)
     rows, total = page(session, query, col(Deal.id).desc(), limit, offset)
-    return Page[DealOut](
-        items=[DealOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    return json_response(
+        DEAL_PAGE, {"items": rows, "total": total, "limit": limit, "offset": offset}
     )
 
 
 @router.get("/deals/{deal_id}", response_model=DealOut)
-def get_deal(deal_id: int, session: SessionDep, principal: PrincipalDep) -> Deal:
-    return get_visible(session, Deal, deal_id, access.deals(principal), "deal")
+def get_deal(deal_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
+    return json_response(
+        DEAL, get_visible_row(session, Deal, deal_id, access.deals(principal), "deal")
+    )
 
 
 def _may_change(session: Session, principal: Principal, deal: Deal) -> None:
@@ -162,40 +176,24 @@ def stage_history(deal_id: int, session: SessionDep, principal: PrincipalDep) ->
 
 
 @router.get("/deals/{deal_id}/ledger", response_model=LedgerOut)
-def get_ledger(deal_id: int, session: SessionDep, principal: PrincipalDep) -> LedgerOut:
+def get_ledger(deal_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
     """For each behavior: verified, detected or missing; the first call that shows it
     ("call 2 of 4") and by whom; then each stage's exit criteria, met or missing. Built from
     the calls the caller may see."""
-    deal = get_visible(session, Deal, deal_id, access.deals(principal), "deal")
-    ledger, calls = deal_ledger(session, deal, access.calls(principal))
-    ordered = sorted(calls, key=lambda c: (c.started_at, c.id or 0))
-    return LedgerOut(
-        deal_id=deal_id,
-        playbook=deal.playbook,
-        stage=deal.stage,
-        suggested_stage=ledger.suggested_stage,
-        calls=[c.id for c in ordered if c.id is not None],
-        behaviors=[
-            BehaviorLedgerOut(
-                behavior=b.behavior,
-                status=b.status,
-                first_call_id=b.first_call_id,
-                first_call_number=b.first_call_number,
-                calls_total=b.calls_total,
-                first_by_rep_id=b.first_by_rep_id,
-                first_role=b.first_role,
-                evidence_ids=list(b.evidence_ids),
-            )
-            for b in ledger.behaviors
-        ],
-        stages=[
-            StageCriteriaOut(
-                stage=s.stage,
-                met=list(s.met),
-                missing=list(s.missing),
-                verified=list(s.verified),
-                complete=s.complete,
-            )
-            for s in ledger.stages
-        ],
+    deal = get_visible_row(session, Deal, deal_id, access.deals(principal), "deal")
+    ledger, calls = deal_ledger(session, deal.id, deal.playbook, access.calls(principal))
+    ordered = sorted(calls, key=lambda c: (c.started_at, c.id))
+    # the engine's dataclasses validate into the response model from their attributes, in
+    # one pass with the encoding
+    return json_response(
+        LEDGER,
+        {
+            "deal_id": deal_id,
+            "playbook": deal.playbook,
+            "stage": deal.stage,
+            "suggested_stage": ledger.suggested_stage,
+            "calls": [c.id for c in ordered],
+            "behaviors": ledger.behaviors,
+            "stages": ledger.stages,
+        },
     )
