@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from pydantic import TypeAdapter
+from sqlalchemy import ColumnElement, Date, case, func
+from sqlalchemy import select as sa_select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
 
 from api import access
@@ -13,28 +19,94 @@ from api.auth import Principal
 from api.deal_ledger import playbook_named
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.problems import Problem
-from api.routes.common import Moment, get_visible
-from api.schemas import AdoptionCellOut, AdoptionOut, BehaviorAdoptionOut
+from api.routes.common import Moment, get_visible_row, json_response
+from api.schemas import AdoptionOut
 from api.tables import Call, Evidence, Team, User, utcnow
-from engine.adoption import adoption_cells, bottleneck, team_adoption
+from engine.adoption import WeekCounts, bottleneck, cells_from_counts, overall_from_counts
 from engine.playbook import bundled_playbooks
-from engine.types import BehaviorAdoption, LedgerCall
 
 router = APIRouter(tags=["adoption"])
 DEFAULT_WEEKS = 12
+ADOPTION = TypeAdapter(AdoptionOut)
 
 Since = Annotated[Moment | None, Query(description="default: 12 weeks before until")]
 Until = Annotated[Moment | None, Query(description="default: now")]
 
 
+class week_start(FunctionElement[date]):
+    """The Monday (UTC) of the ISO week of a stored UTC datetime, as a date: what
+    engine.adoption.week_of gives, computed by the database."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(week_start, "sqlite")
+def _week_start_sqlite(element: week_start, compiler: SQLCompiler, **kw: Any) -> str:
+    # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC: the day is the first ten characters
+    # (SQLite's own parsing rounds to milliseconds, so 23:59:59.9995 would be the next day);
+    # 'weekday 0' moves on to the Sunday (or stays on it), six days back is its Monday
+    stored = compiler.process(element.clauses, **kw)
+    return f"date(substr({stored}, 1, 10), 'weekday 0', '-6 days')"
+
+
+@compiles(week_start, "postgresql")
+def _week_start_postgresql(element: week_start, compiler: SQLCompiler, **kw: Any) -> str:
+    # timestamptz: in UTC whatever the session's time zone, then truncated to its Monday
+    return (
+        f"CAST(date_trunc('week', {compiler.process(element.clauses, **kw)} "
+        "AT TIME ZONE 'UTC') AS DATE)"
+    )
+
+
+def week_counts(
+    session: Session, scope: ColumnElement[bool], behaviors: list[str]
+) -> list[WeekCounts]:
+    """Per rep and ISO week, the calls in ``scope`` and, per behavior, those with a detection
+    of it that no reviewer rejected, counted by the database: one row per rep and week comes
+    back, not every call's behaviors (a team's quarter is ~1,000 calls, ~4,500 behaviors).
+
+    Each call joins its counting detections (from the (call_id, behavior, status) index) and
+    gets a 0/1 flag per behavior; the flags then add up per rep and week. (An EXISTS per call
+    and behavior is as fast on SQLite, but PostgreSQL runs each as a hash of all the
+    organisation's detections of the behavior: 3-4 times slower.)"""
+    flags = [
+        func.max(case((col(Evidence.behavior) == behavior, 1), else_=0)).label(f"b{i}")
+        for i, behavior in enumerate(behaviors)
+    ]
+    per_call = (
+        select(col(Call.rep_id).label("rep_id"), week_start(col(Call.started_at)).label("week"))
+        .add_columns(*flags)
+        .select_from(Call)
+        .outerjoin(
+            Evidence,
+            (col(Evidence.call_id) == col(Call.id))
+            & col(Evidence.behavior).in_(behaviors)
+            & (col(Evidence.status) != "rejected"),
+        )
+        .where(scope)
+        .group_by(col(Call.id), col(Call.rep_id), col(Call.started_at))
+        .subquery()
+    )
+    counted = [func.sum(per_call.c[f"b{i}"]) for i in range(len(behaviors))]
+    query = sa_select(per_call.c.rep_id, per_call.c.week, func.count(), *counted).group_by(
+        per_call.c.rep_id, per_call.c.week
+    )
+    rows: Any = session.connection().execute(query)
+    return [
+        WeekCounts(rep_id, monday, calls, dict(zip(behaviors, with_, strict=True)))
+        for rep_id, monday, calls, *with_ in rows
+    ]
+
+
 def _adoption(
     session: Session,
     principal: Principal,
-    rep_ids: list[int],
+    reps: Any,
     playbook: str,
     since: datetime | None,
     until: datetime | None,
-) -> AdoptionOut:
+) -> Response:
     if playbook not in bundled_playbooks():
         raise Problem(422, f"playbook: unknown {playbook!r}")
     until = until or utcnow()
@@ -43,58 +115,24 @@ def _adoption(
         raise Problem(422, "since must be before until")
     behaviors = [e.behavior for e in playbook_named(playbook).expected_behaviors]
     scope = (
-        access.calls(principal),
-        col(Call.rep_id).in_(rep_ids),
-        Call.status == "done",
-        col(Call.started_at) >= since,
-        col(Call.started_at) < until,
+        access.calls(principal)
+        & col(Call.rep_id).in_(reps)
+        & (col(Call.status) == "done")
+        & (col(Call.started_at) >= since)
+        & (col(Call.started_at) < until)
     )
-    # Plain rows of the columns needed, not ORM objects (a team's quarter is ~1,000 calls and
-    # ~5,000 behaviors), and the calls as a subquery rather than a list of ids.
-    connection = session.connection()
-    ledger_calls = [
-        LedgerCall(call_id, started_at, rep_id)
-        for call_id, started_at, rep_id in connection.execute(
-            select(Call.id, Call.started_at, Call.rep_id).where(*scope)
-        )
-    ]
-    seen: dict[int, set[str]] = {}
-    if ledger_calls:
-        for call_id, behavior in connection.execute(
-            select(Evidence.call_id, Evidence.behavior)
-            .where(
-                col(Evidence.call_id).in_(select(Call.id).where(*scope)),
-                col(Evidence.behavior).in_(behaviors),
-                Evidence.status != "rejected",
-            )
-            .distinct()
-        ):
-            seen.setdefault(call_id, set()).add(behavior)
-    overall = team_adoption(ledger_calls, seen, behaviors)
-    worst = bottleneck(overall)
-    return AdoptionOut(
-        playbook=playbook,
-        since=since,
-        until=until,
-        cells=[
-            AdoptionCellOut(
-                rep_id=c.rep_id,
-                week=c.week,
-                behavior=c.behavior,
-                calls=c.calls,
-                calls_with=c.calls_with,
-                rate=c.rate,
-            )
-            for c in adoption_cells(ledger_calls, seen, behaviors)
-        ],
-        overall=[_out(a) for a in overall],
-        bottleneck=_out(worst) if worst else None,
-    )
-
-
-def _out(a: BehaviorAdoption) -> BehaviorAdoptionOut:
-    return BehaviorAdoptionOut(
-        behavior=a.behavior, calls=a.calls, calls_with=a.calls_with, rate=a.rate
+    counts = week_counts(session, scope, behaviors)
+    overall = overall_from_counts(counts, behaviors)
+    return json_response(
+        ADOPTION,
+        {
+            "playbook": playbook,
+            "since": since,
+            "until": until,
+            "cells": cells_from_counts(counts, behaviors),
+            "overall": overall,
+            "bottleneck": bottleneck(overall),
+        },
     )
 
 
@@ -107,9 +145,9 @@ def rep_adoption(
     since: Since = None,
     until: Until = None,
     playbook: str | None = None,
-) -> AdoptionOut:
+) -> Response:
     """How often each of the playbook's behaviors happened in the rep's calls, week by week."""
-    get_visible(session, User, rep_id, access.users(principal), "user")
+    get_visible_row(session, User, rep_id, access.users(principal), "user")
     return _adoption(
         session, principal, [rep_id], playbook or settings.default_playbook, since, until
     )
@@ -124,14 +162,10 @@ def team_adoption_route(
     since: Since = None,
     until: Until = None,
     playbook: str | None = None,
-) -> AdoptionOut:
+) -> Response:
     """Every rep of the team, week by week, and the behavior the team does least."""
-    get_visible(session, Team, team_id, access.teams(principal), "team")
-    members = [
-        u.id
-        for u in session.exec(select(User).where(User.team_id == team_id, access.users(principal)))
-        if u.id is not None
-    ]
+    get_visible_row(session, Team, team_id, access.teams(principal), "team")
+    members = select(col(User.id)).where(User.team_id == team_id, access.users(principal))
     return _adoption(
         session, principal, members, playbook or settings.default_playbook, since, until
     )

@@ -6,7 +6,16 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from engine.adoption import adoption_cells, bottleneck, team_adoption, week_of
+from engine.adoption import (
+    WeekCounts,
+    adoption_cells,
+    bottleneck,
+    cells_from_counts,
+    overall_from_counts,
+    team_adoption,
+    week_counts,
+    week_of,
+)
 from engine.types import AdoptionCell, BehaviorAdoption, LedgerCall
 
 NEW_YORK = timezone(timedelta(hours=-5))
@@ -108,3 +117,36 @@ def test_no_calls_no_bottleneck() -> None:
     assert bottleneck([BehaviorAdoption("a", 0, 0), BehaviorAdoption("b", 0, 0)]) is None
     assert team_adoption([], {}, ["a"]) == [BehaviorAdoption("a", 0, 0)]
     assert bottleneck(team_adoption([], {}, ["a", "b"])) is None
+
+
+def test_counts_per_rep_and_week_give_the_same_cells_and_totals() -> None:
+    calls = [
+        LedgerCall(1, datetime(2026, 3, 3, 10, tzinfo=UTC), rep_id=2),
+        LedgerCall(2, datetime(2026, 3, 4, 10, tzinfo=UTC), rep_id=2),
+        LedgerCall(3, datetime(2026, 3, 5, 10, tzinfo=UTC), rep_id=1),
+        LedgerCall(4, datetime(2026, 3, 8, 22, tzinfo=NEW_YORK), rep_id=2),
+    ]
+    seen = {1: {"a", "b"}, 2: {"b", "x"}, 4: {"a"}}
+    counts = week_counts(calls, seen)
+    assert sorted(counts, key=lambda c: (c.rep_id, c.week)) == [
+        WeekCounts(1, date(2026, 3, 2), 1, {}),
+        WeekCounts(2, date(2026, 3, 2), 2, {"a": 1, "b": 2, "x": 1}),
+        WeekCounts(2, date(2026, 3, 9), 1, {"a": 1}),
+    ]
+    # in any order, as a database answers them
+    for given in (counts, list(reversed(counts))):
+        assert cells_from_counts(given, ["b", "a"]) == adoption_cells(calls, seen, ["b", "a"])
+        assert overall_from_counts(given, ["b", "a", "c"]) == team_adoption(
+            calls, seen, ["b", "a", "c"]
+        )
+    assert overall_from_counts(counts, ["b", "a", "c"]) == [
+        BehaviorAdoption("b", 4, 2),
+        BehaviorAdoption("a", 4, 2),
+        BehaviorAdoption("c", 4, 0),
+    ]
+
+
+def test_counts_without_calls() -> None:
+    assert cells_from_counts([WeekCounts(1, date(2026, 3, 2), 0, {})], ["a"]) == []
+    assert overall_from_counts([], ["a"]) == [BehaviorAdoption("a", 0, 0)]
+    assert bottleneck(overall_from_counts([], ["a"])) is None

@@ -3,8 +3,17 @@ bottleneck is its least adopted behavior; rejected detections do not count."""
 
 from __future__ import annotations
 
+import random
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import insert
+
+from api.db import get_engine
+from api.deal_ledger import playbook_named
+from api.tables import Call, Evidence
+from engine.adoption import adoption_cells, bottleneck, team_adoption
+from engine.types import AdoptionCell, BehaviorAdoption, LedgerCall
 from tests.api.service.conftest import TRANSCRIPTS, World
 
 WINDOW = {"since": "2026-10-26T00:00:00Z", "until": "2026-11-23T00:00:00Z"}
@@ -125,3 +134,107 @@ def test_adoption_access_and_input(world: World) -> None:
     assert backwards.status_code == 422 and "since" in backwards.json()["detail"]
     meddic = world.get("rep", f"/reps/{rep}/adoption", params={"playbook": "meddic"})
     assert meddic.status_code == 200 and meddic.json()["playbook"] == "meddic"
+
+
+def test_database_counts_match_the_engine_on_many_calls(world: World) -> None:
+    """The counts the database makes (per rep and ISO week, per behavior) are those of
+    engine.adoption on the same calls: weeks cut at Monday 00:00 UTC, the window's ends (since
+    in, until out), rejected detections, calls not analyzed, behaviors of no playbook."""
+    rng = random.Random(4)
+    org, rep, rep2, manager = (world.ids[k] for k in ("acme", "rep", "rep2", "manager"))
+    behaviors = [e.behavior for e in playbook_named("discovery").expected_behaviors]
+    since = datetime(2026, 9, 2, 13, 30, tzinfo=UTC)  # a Wednesday
+    until = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # a Monday
+    edges = [
+        since,
+        since - timedelta(microseconds=1),
+        until,
+        until - timedelta(microseconds=1),
+        datetime(2026, 10, 5, tzinfo=UTC),  # a Monday at midnight
+        datetime(2026, 10, 5, tzinfo=UTC) - timedelta(microseconds=1),  # its Sunday
+    ]
+    calls: list[dict[str, Any]] = []
+    evidence: list[dict[str, Any]] = []
+    for i in range(300):
+        started = edges[i] if i < len(edges) else since + (until - since) * rng.uniform(-0.1, 1.1)
+        sha = f"{i:064x}"
+        calls.append(
+            {
+                "id": 10_000 + i,
+                "org_id": org,
+                "rep_id": rng.choice([rep, rep, rep2, manager]),
+                "started_at": started,
+                "status": "done" if rng.random() < 0.9 else rng.choice(["failed", "running"]),
+                "media_kind": "transcript",
+                "media_format": "json",
+                "media_name": "c.json",
+                "media_key": sha,
+                "media_size": 1,
+                "media_sha256": sha,
+                "title": "",
+                "participants": [],
+                "created_at": started,
+            }
+        )
+        for _ in range(rng.randrange(8)):
+            evidence.append(
+                {
+                    "id": 100_000 + len(evidence),
+                    "key": f"{len(evidence):032x}",
+                    "call_id": 10_000 + i,
+                    "org_id": org,
+                    "rep_id": calls[-1]["rep_id"],
+                    "call_started_at": started,
+                    "behavior": rng.choice([*behaviors, "objection_handled"]),
+                    "speaker": "S1",
+                    "utterance_ids": [],
+                    "quote": "",
+                    "confidence": 0.9,
+                    "fields": {},
+                    "detector": "test",
+                    "detector_version": "test",
+                    "status": rng.choice(["detected", "detected", "confirmed", "rejected"]),
+                }
+            )
+    with get_engine(world.settings.db_url).begin() as conn:
+        conn.execute(insert(Call.__table__), calls)  # type: ignore[attr-defined]
+        conn.execute(insert(Evidence.__table__), evidence)  # type: ignore[attr-defined]
+
+    def expected(reps: set[int]) -> tuple[list[AdoptionCell], list[BehaviorAdoption]]:
+        chosen = [
+            LedgerCall(c["id"], c["started_at"], c["rep_id"])
+            for c in calls
+            if c["rep_id"] in reps and c["status"] == "done" and since <= c["started_at"] < until
+        ]
+        seen: dict[int, set[str]] = {}
+        for e in evidence:
+            if e["status"] != "rejected":
+                seen.setdefault(e["call_id"], set()).add(e["behavior"])
+        return adoption_cells(chosen, seen, behaviors), team_adoption(chosen, seen, behaviors)
+
+    window = {"since": since.isoformat(), "until": until.isoformat()}
+    for who, path, reps in (
+        ("admin", f"/teams/{world.ids['east']}/adoption", {rep, manager}),
+        ("manager", f"/teams/{world.ids['east']}/adoption", {rep, manager}),
+        ("admin", f"/teams/{world.ids['west']}/adoption", {rep2}),
+        ("rep", f"/reps/{rep}/adoption", {rep}),
+    ):
+        response = world.get(who, path, params=window)
+        assert response.status_code == 200, response.text
+        got = response.json()
+        want_cells, want_overall = expected(reps)
+        assert len(want_cells) > 10 * len(behaviors)
+        assert got["cells"] == [
+            {
+                "rep_id": c.rep_id,
+                "week": c.week.isoformat(),
+                "behavior": c.behavior,
+                "calls": c.calls,
+                "calls_with": c.calls_with,
+                "rate": c.rate,
+            }
+            for c in want_cells
+        ]
+        assert overall(got) == {a.behavior: (a.calls, a.calls_with) for a in want_overall}
+        worst = bottleneck(want_overall)
+        assert worst is not None and got["bottleneck"]["behavior"] == worst.behavior
