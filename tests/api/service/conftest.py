@@ -159,15 +159,25 @@ def populate(url: str) -> tuple[dict[str, str], dict[str, int]]:
 
 
 @pytest.fixture
-def world(database_url: str, tmp_path: Path) -> Iterator[World]:
+def world_settings() -> dict[str, Any]:
+    """Settings ``world`` takes besides (or instead of) its own; a test module overrides this
+    fixture to change them, e.g. ``{"webhook_max_attempts": 3}``."""
+    return {}
+
+
+@pytest.fixture
+def world(database_url: str, tmp_path: Path, world_settings: dict[str, Any]) -> Iterator[World]:
     empty_tables(database_url)
     settings = Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        workers=1,
-        job_lease_seconds=3.0,
-        webhook_backoff=0.2,
-        webhook_timeout=2.0,
+        **{
+            "data_dir": tmp_path / "data",
+            "database_url": database_url,
+            "workers": 1,
+            "job_lease_seconds": 3.0,
+            "webhook_backoff": 0.2,
+            "webhook_timeout": 2.0,
+            **world_settings,
+        }
     )
     tokens, ids = populate(database_url)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:

@@ -13,17 +13,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.db import session_scope
-from api.settings import Settings
 from api.webhooks import deliver_due, queue_event, sign, verify
-from tests.api.service.conftest import TRANSCRIPTS, World, empty_tables, populate
+from tests.api.service.conftest import TRANSCRIPTS, World
 
 SECRET = "whsec_test"
 BODY = b'{"id":1,"event":"call.analyzed","data":{}}'
@@ -160,21 +156,15 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def hooked(database_url: str, tmp_path: Path) -> Iterator[World]:
+def world_settings() -> dict[str, Any]:
     """The conftest's world, giving up on a delivery after MAX_ATTEMPTS tries."""
-    empty_tables(database_url)
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        workers=1,
-        job_lease_seconds=3.0,
-        webhook_backoff=0.2,
-        webhook_timeout=2.0,
-        webhook_max_attempts=MAX_ATTEMPTS,
-    )
-    tokens, ids = populate(database_url)
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        yield World(client, settings, tokens, ids)
+    return {"webhook_max_attempts": MAX_ATTEMPTS}
+
+
+@pytest.fixture
+def hooked(world: World) -> World:
+    assert world.settings.webhook_max_attempts == MAX_ATTEMPTS
+    return world
 
 
 def wait_for(what: str, check: Callable[[], bool], timeout: float = 30.0) -> None:
