@@ -18,6 +18,8 @@ SEGMENT_MIN_SILENCE = 0.16
 SEGMENT_MAX_SECONDS = 30.0 - 2 * 0.4
 """Longest segment: faster-whisper cuts longer speech so that, with its 0.4 s padding, each
 fits a 30 s Whisper window."""
+FRAME_SECONDS = 512 / SAMPLE_RATE
+"""The Silero model's step: one speech probability per 32 ms."""
 PAD_SECONDS = 0.1
 """Padding around each region for diarization. Small: diarization windows, not the regions,
 carry the context (the recognizer pads the segments itself, see ``models.asr``)."""
@@ -95,12 +97,18 @@ def regions_from_segments(
     min_speech: float = 0.25,
     pad: float = PAD_SECONDS,
 ) -> list[Span]:
-    """Speech regions for diarization from :func:`speech_segments`: segments less than
-    ``min_silence`` apart joined, regions with less than ``min_speech`` of speech dropped
-    (a cough, a click), the rest widened by ``pad`` and merged where they then touch."""
+    """Speech regions for diarization from :func:`speech_segments`: segments with less
+    than ``min_silence`` of silence between them joined, regions with less than
+    ``min_speech`` of speech dropped (a cough, a click), the rest widened by ``pad`` and
+    merged where they then touch. These are the regions the VAD itself finds with these
+    settings, from the one pass the recognizer's segments come from."""
+    # The VAD ends a segment after ``min_silence`` of frames below its threshold, counted
+    # up to the start of the last such frame: a gap between segments, which runs to the
+    # next speech frame, is one frame longer than the silence the VAD measured.
+    longest_gap = min_silence + FRAME_SECONDS
     joined: list[Span] = []
     for seg in segments:
-        if joined and seg.start - joined[-1].end < min_silence:
+        if joined and seg.start - joined[-1].end < longest_gap:
             joined[-1] = Span(joined[-1].start, max(joined[-1].end, seg.end))
         else:
             joined.append(seg)

@@ -125,3 +125,31 @@ def test_short_audio_is_one_slice(shared_eval: Path) -> None:
 
 def test_silence_has_no_regions() -> None:
     assert speech_regions(np.zeros(30 * SAMPLE_RATE, dtype=np.float32), slice_seconds=8) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "pyannote_sample/sample.wav",
+        "picovoice/falcon_test.wav",
+        "picovoice/leopard_diarization_test.wav",
+        "pyaudioanalysis/count2.wav",
+        "faster_whisper/multilingual.mp3",
+    ],
+)
+def test_regions_are_what_the_vad_finds_with_their_settings(shared_eval: Path, name: str) -> None:
+    """Joining the segments gives the regions the VAD finds when run with the regions' own
+    settings (0.3 s silence, 0.25 s speech, 0.1 s padding), so diarization sees the same
+    regions as when it had a VAD pass of its own."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    audio = decode_media(shared_eval / "audio" / name).mono()
+    direct = get_speech_timestamps(
+        audio,
+        VadOptions(min_silence_duration_ms=300, min_speech_duration_ms=250, speech_pad_ms=100),
+    )
+    ours = speech_regions(audio)
+    assert len(ours) == len(direct) > 0
+    for r, d in zip(ours, direct, strict=True):
+        assert r.start == pytest.approx(d["start"] / SAMPLE_RATE, abs=0.04)
+        assert r.end == pytest.approx(d["end"] / SAMPLE_RATE, abs=0.04)
