@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     default_playbook: str = Field(default="discovery", description="playbook of new deals")
     webhook_timeout: float = Field(default=5.0, gt=0, description="seconds per delivery try")
     webhook_max_attempts: int = Field(default=8, ge=1, description="tries before giving up")
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="deliver webhooks to loopback, private and link-local addresses too",
+    )
     webhook_backoff: float = Field(
         default=10.0, gt=0, description="seconds before the 2nd try; doubles after each"
     )

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from api.db import session_scope
+from api.egress import BlockedAddress, post
 from api.settings import Settings
 from api.tables import WebhookDelivery, WebhookEndpoint, utcnow
 
@@ -123,8 +123,8 @@ def deliver_due(settings: Settings, limit: int = 20) -> int:
         claimed = _claim(settings, delivery_id)
         if claimed is None:
             continue
-        status, error = _post(settings, claimed)
-        _record(settings, claimed, status, error)
+        status, error, final = _post(settings, claimed)
+        _record(settings, claimed, status, error, final)
         tried += 1
     return tried
 
@@ -167,8 +167,9 @@ def _claim(settings: Settings, delivery_id: int) -> _Claimed | None:
         )
 
 
-def _post(settings: Settings, claimed: _Claimed) -> tuple[int | None, str | None]:
-    """Send one try; returns the HTTP status (None if no answer) and the error, if any."""
+def _post(settings: Settings, claimed: _Claimed) -> tuple[int | None, str | None, bool]:
+    """Send one try; returns the HTTP status (None if no answer), the error if any, and
+    whether the error is final (an address we may not deliver to: retrying cannot help)."""
     body = json.dumps({"id": claimed.id, **claimed.payload}, separators=(",", ":")).encode()
     headers = {
         "Content-Type": "application/json",
@@ -178,17 +179,25 @@ def _post(settings: Settings, claimed: _Claimed) -> tuple[int | None, str | None
         "X-Dealproof-Signature": sign(claimed.secret, int(time.time()), body),
     }
     try:
-        response = httpx.post(
-            claimed.url, content=body, headers=headers, timeout=settings.webhook_timeout
+        status = post(
+            claimed.url,
+            body,
+            headers,
+            timeout=settings.webhook_timeout,
+            allow_private=settings.webhook_allow_private,
         )
-    except Exception as exc:  # httpx.HTTPError, and also InvalidURL and the like
-        return None, f"{type(exc).__name__}: {exc}"
-    if not 200 <= response.status_code < 300:
-        return response.status_code, f"HTTP {response.status_code}"
-    return response.status_code, None
+    except BlockedAddress as exc:
+        return None, f"refused: {exc}", True
+    except Exception as exc:  # httpcore's errors, and also malformed URLs and the like
+        return None, f"{type(exc).__name__}: {exc}", False
+    if not 200 <= status < 300:
+        return status, f"HTTP {status}", False
+    return status, None, False
 
 
-def _record(settings: Settings, claimed: _Claimed, status: int | None, error: str | None) -> None:
+def _record(
+    settings: Settings, claimed: _Claimed, status: int | None, error: str | None, final: bool
+) -> None:
     with session_scope(settings.db_url) as session:
         delivery = session.get(WebhookDelivery, claimed.id)
         if delivery is None or delivery.status == "delivered":
@@ -200,7 +209,7 @@ def _record(settings: Settings, claimed: _Claimed, status: int | None, error: st
             delivery.delivered_at = utcnow()
         elif delivery.status != "pending":
             pass  # cancelled meanwhile: stays so
-        elif delivery.attempts >= settings.webhook_max_attempts:
+        elif final or delivery.attempts >= settings.webhook_max_attempts:
             delivery.status = "failed"
             log.warning("webhook %s to %s failed for good: %s", claimed.id, claimed.url, error)
         else:

@@ -6,7 +6,9 @@ from fastapi import APIRouter, Response
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from api.deps import AdminDep, SessionDep
+from api.deps import AdminDep, SessionDep, SettingsDep
+from api.egress import BlockedAddress, check_url
+from api.problems import Problem
 from api.routes.common import get_visible
 from api.schemas import DeliveryOut, WebhookCreated, WebhookIn, WebhookOut
 from api.tables import WebhookDelivery, WebhookEndpoint
@@ -16,8 +18,16 @@ router = APIRouter(tags=["webhooks"])
 
 
 @router.post("/webhooks", response_model=WebhookCreated, status_code=201)
-def create_webhook(body: WebhookIn, session: SessionDep, principal: AdminDep) -> WebhookCreated:
-    """Subscribe a URL to events; the answer holds the signing secret, shown once."""
+def create_webhook(
+    body: WebhookIn, session: SessionDep, principal: AdminDep, settings: SettingsDep
+) -> WebhookCreated:
+    """Subscribe a URL to events; the answer holds the signing secret, shown once. A URL on
+    this machine or a private network is refused unless the server allows it."""
+    if not settings.webhook_allow_private:
+        try:
+            check_url(str(body.url))
+        except BlockedAddress as exc:
+            raise Problem(422, f"webhook URL refused: {exc}") from exc
     endpoint = WebhookEndpoint(
         org_id=principal.org_id,
         url=str(body.url),

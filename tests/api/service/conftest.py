@@ -176,6 +176,8 @@ def world(database_url: str, tmp_path: Path, world_settings: dict[str, Any]) -> 
             "job_lease_seconds": 3.0,
             "webhook_backoff": 0.2,
             "webhook_timeout": 2.0,
+            # The tests' receivers listen on loopback; test_webhooks checks the refusal.
+            "webhook_allow_private": True,
             **world_settings,
         }
     )
