@@ -22,7 +22,16 @@ from api.db import session_scope
 from api.deal_ledger import refresh_criteria
 from api.settings import Settings
 from api.storage import LocalMediaStore, MediaStore
-from api.tables import Call, Deal, Evidence, Job, Scorecard, Transcript, utcnow
+from api.tables import (
+    Call,
+    Deal,
+    Evidence,
+    Job,
+    Scorecard,
+    Transcript,
+    refresh_call_behaviors,
+    utcnow,
+)
 from engine.errors import DealproofError
 from engine.types import AnalyzeOptions, CallAnalysis
 
@@ -227,6 +236,7 @@ def _store_analysis(session: Session, call: Call, analysis: CallAnalysis) -> Non
     for key, row in existing.items():
         if key not in found and row.status == "detected":
             session.delete(row)  # gone on re-analysis and nobody reviewed it
+    refresh_call_behaviors(session, call.id)
     call.status = "done"
     call.error = None
     call.duration = analysis.call.duration

@@ -7,11 +7,12 @@ filtered read touches one table.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, update
+from sqlmodel import Field, Session, SQLModel, col, select
 
 ROLES = ("admin", "manager", "rep")
 JOB_STATES = ("queued", "running", "done", "failed")
@@ -135,6 +136,14 @@ class Call(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow)
     analyzed_at: datetime | None = None
+    behaviors: str = Field(
+        default="", sa_column=Column(Text, nullable=False, default="", server_default="")
+    )
+    """The behaviors the call has evidence of that no reviewer rejected, as
+    ``|agenda_set|next_step_dated|`` (sorted; empty without any): adoption counts calls from
+    this alone instead of probing their evidence. Derived from ``evidence``: whatever changes a
+    call's evidence or its status calls :func:`refresh_call_behaviors` in the same
+    transaction."""
 
 
 class Transcript(SQLModel, table=True):
@@ -264,3 +273,33 @@ class WebhookDelivery(SQLModel, table=True):
     response_status: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     delivered_at: datetime | None = None
+
+
+BEHAVIOR_SEPARATOR = "|"
+"""Behavior names are identifiers (``[a-z][a-z0-9_]*``), so never contain it."""
+
+
+def behaviors_summary(behaviors: Iterable[str]) -> str:
+    """``Call.behaviors`` for these behaviors: each once, sorted, each between separators."""
+    names = sorted(set(behaviors))
+    return f"|{'|'.join(names)}|" if names else ""
+
+
+def refresh_call_behaviors(session: Session, call_id: int) -> str:
+    """Recompute ``Call.behaviors`` of call ``call_id`` from its evidence, in the session's
+    transaction; returns it. Call it after any change to the call's evidence or its status.
+
+    Locks the call row first (PostgreSQL; SQLite writes one at a time anyway) and only then
+    reads the evidence, so of two transactions changing one call's evidence the second waits
+    for the first to commit and reads its change too: the last to write has seen both.
+    Recomputed, not incremented, so that it is right whatever ran before."""
+    session.flush()  # this transaction's own evidence changes, for the read below
+    session.exec(select(col(Call.id)).where(col(Call.id) == call_id).with_for_update()).all()
+    found = session.exec(
+        select(col(Evidence.behavior))
+        .where(col(Evidence.call_id) == call_id, col(Evidence.status) != "rejected")
+        .distinct()
+    ).all()
+    summary = behaviors_summary(found)
+    session.exec(update(Call).where(col(Call.id) == call_id).values(behaviors=summary))
+    return summary

@@ -13,7 +13,8 @@ postgres``, dropped after):
   (``api.auth.issue_token``), ``--deals`` deals, ``--calls`` analyzed calls (started over the
   last 6 months, 85% on a deal of the rep or their team) and ``--evidence`` evidence rows
   (behaviors of the engine's catalog, confidences, review statuses, and the call's org, deal,
-  rep and start denormalised as ``api.processing`` writes them). PostgreSQL then gets the
+  rep and start denormalised as ``api.processing`` writes them; each call's summary of its
+  non-rejected behaviors, ``calls.behaviors``, filled as the app keeps it). PostgreSQL then gets the
   ``VACUUM ANALYZE`` autovacuum would run; SQLite no ``ANALYZE``, as the app never runs it.
 - Reads: the real server (``dealproof serve``, ``DEALPROOF_WORKERS=0``) in a subprocess, driven
   on loopback by ``--concurrency`` clients (asyncio, one ``httpx.AsyncClient`` each) through a
@@ -60,7 +61,15 @@ from sqlmodel import Session
 
 from api.auth import issue_token
 from api.db import get_engine, migrate
-from api.tables import Call, Deal, Evidence, Organisation, Team, User
+from api.tables import (
+    Call,
+    Deal,
+    Evidence,
+    Organisation,
+    Team,
+    User,
+    behaviors_summary,
+)
 from engine.behaviors.catalog import BUILT_IN, SUBTYPES
 
 LATENCY_TARGET_MS = 50.0
@@ -287,6 +296,14 @@ def seed(
                 "status": rng.choice(statuses),
             }
         )
+
+    # each call's summary of its non-rejected behaviors, as api.processing and reviews keep it
+    seen: dict[int, set[str]] = {}
+    for row in evidence_rows:
+        if row["status"] != "rejected":
+            seen.setdefault(row["call_id"], set()).add(row["behavior"])
+    for row in call_rows:
+        row["behaviors"] = behaviors_summary(seen.get(row["id"], ()))
 
     with engine.begin() as conn:
         for table, rows in (

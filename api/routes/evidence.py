@@ -28,7 +28,7 @@ from api.routes.common import (
     page,
 )
 from api.schemas import NO_NUL, EvidenceOut, Page, ReviewIn, ReviewOut
-from api.tables import Deal, Evidence, Review
+from api.tables import Deal, Evidence, Review, refresh_call_behaviors
 
 router = APIRouter(tags=["evidence"])
 
@@ -158,7 +158,7 @@ def review_evidence(
     evidence.status = body.verdict
     session.add(review)
     session.add(evidence)
-    session.flush()
+    refresh_call_behaviors(session, evidence.call_id)  # flushes
     if evidence.deal_id is not None:
         deal = session.get(Deal, evidence.deal_id)
         if deal is not None:
