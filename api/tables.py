@@ -103,8 +103,10 @@ class Call(SQLModel, table=True):
         UniqueConstraint("org_id", "media_sha256"),
         Index("ix_calls_org_started", "org_id", "started_at"),
         # the filter and the order in one index: SQLite without ANALYZE statistics (the app
-        # never runs it) otherwise walks ix_calls_org_started for the order
-        Index("ix_calls_org_rep_started", "org_id", "rep_id", "started_at"),
+        # never runs it) otherwise walks ix_calls_org_started for the order. status and
+        # behaviors make it cover adoption's count of the reps' calls: read from the index
+        # alone, not ~1,000 rows of the table (PostgreSQL otherwise scans the whole table)
+        Index("ix_calls_org_rep_started", "org_id", "rep_id", "started_at", "status", "behaviors"),
         Index("ix_calls_org_deal_started", "org_id", "deal_id", "started_at"),
     )
 

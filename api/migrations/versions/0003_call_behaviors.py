@@ -5,6 +5,9 @@ Adoption counts a team's calls per behavior from this column alone, instead of p
 then on whatever changes a call's evidence or its status recomputes it in the same
 transaction (api.tables.refresh_call_behaviors). The format: ``|a|b|`` (sorted), or empty.
 
+calls (org_id, rep_id, started_at) gains status and behaviors: it then covers adoption's
+count of a team's calls (an index-only read; PostgreSQL otherwise scans the whole table).
+
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-23 09:30:00.000000
@@ -50,8 +53,19 @@ def upgrade() -> None:
     with op.batch_alter_table("calls", schema=None) as batch_op:
         batch_op.add_column(sa.Column("behaviors", sa.Text(), server_default="", nullable=False))
     op.execute(BACKFILL[op.get_bind().dialect.name])
+    with op.batch_alter_table("calls", schema=None) as batch_op:
+        batch_op.drop_index("ix_calls_org_rep_started")
+        batch_op.create_index(
+            "ix_calls_org_rep_started",
+            ["org_id", "rep_id", "started_at", "status", "behaviors"],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("calls", schema=None) as batch_op:
+        batch_op.drop_index("ix_calls_org_rep_started")
+        batch_op.create_index(
+            "ix_calls_org_rep_started", ["org_id", "rep_id", "started_at"], unique=False
+        )
         batch_op.drop_column("behaviors")
