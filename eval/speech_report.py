@@ -21,6 +21,7 @@ It is a report, not a gate: it returns 0 whatever the figures.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -392,3 +393,20 @@ def _summary_line(s: dict[str, Any]) -> str:
         f"{_pct(s['wer_faster_whisper'])} [{_mark(s['wer_met'])}]"
     )
     return f"Targets:\n  {der}\n  {count}\n  {wer}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m eval.speech_report [--model M] [--json OUT] [--files NAME ...]``: the
+    same report as ``dealproof eval speech``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.speech_report", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--model", default="tiny.en", help="ASR model (tiny.en, base, or path)")
+    parser.add_argument("--json", type=Path, metavar="OUT", help="also write the figures as JSON")
+    parser.add_argument("--files", nargs="+", metavar="NAME", help="only these evaluation files")
+    args = parser.parse_args(argv)
+    return run_speech_report(model=args.model, json_out=args.json, files=args.files)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.speech_report import run_speech_report
+from eval.speech_report import main, run_speech_report
 
 
 @pytest.mark.slow
@@ -54,3 +54,13 @@ def test_missing_eval_data_returns_2(
 def test_unknown_file_name_is_refused(shared_eval: Path) -> None:
     with pytest.raises(ValueError, match="unknown evaluation files"):
         run_speech_report(files=["no_such_file"])
+
+
+def test_module_entry_point_takes_the_same_options(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DEALPROOF_SHARED", str(tmp_path / "nowhere"))
+    assert main(["--model", "tiny.en", "--json", str(tmp_path / "r.json")]) == 2
+    assert "not found" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--no-such-option"])
