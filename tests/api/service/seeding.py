@@ -139,6 +139,7 @@ def seeded_app(backend: str, data_dir: Path, name: str) -> Iterator[Seeded]:
             webhook_backoff=0.2,
             webhook_timeout=2.0,
             webhook_max_attempts=1,
+            webhook_allow_private=True,  # the seeded endpoint is on 127.0.0.1
         )
         tokens, ids = populate(url)
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:
