@@ -123,15 +123,20 @@ def retry(session: Session, job: Job) -> None:
     session.add(job)
 
 
-def stale_queued_ids(session: Session, older_than: float) -> list[int]:
-    """Queued jobs nobody has taken for a while (their broker message may be lost)."""
+def stale_queued_ids(session: Session, older_than: float, limit: int = 500) -> list[int]:
+    """Queued jobs nobody has taken for a while (their broker message may be lost), oldest
+    first and at most ``limit``: a backlog of thousands is re-sent a slice per sweep rather
+    than read whole every few seconds."""
     cutoff = utcnow() - timedelta(seconds=older_than)
     rows = session.exec(
-        select(Job.id).where(
+        select(Job.id)
+        .where(
             or_(
                 (col(Job.status) == "queued") & (col(Job.created_at) < cutoff),
                 (col(Job.status) == "running") & (col(Job.lease_until) < utcnow()),
             )
         )
+        .order_by(col(Job.id))
+        .limit(limit)
     ).all()
     return [r for r in rows if r is not None]

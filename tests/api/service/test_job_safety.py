@@ -52,6 +52,15 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
 def _job(settings: Settings, **values: Any) -> int:
     """A call with a queued job (then ``values`` set on the job); the job's id."""
     _tokens, ids = populate(settings.db_url)
+    return _more_jobs(settings, ids, 1, **values)[0]
+
+
+def _more_jobs(settings: Settings, ids: dict[str, int], count: int, **values: Any) -> list[int]:
+    """``count`` more calls of the populated organisation, each with a queued job."""
+    return [_one_job(settings, ids, **values) for _ in range(count)]
+
+
+def _one_job(settings: Settings, ids: dict[str, int], **values: Any) -> int:
     with Session(get_engine(settings.db_url)) as session:
         call = Call(
             org_id=ids["acme"],
@@ -172,6 +181,15 @@ def test_the_sweeper_resends_a_stale_job_with_a_doubling_backoff(settings: Setti
         session.add(row)
         session.commit()
     assert resender.sweep(now=2e9 + 1) == [job_id]
+
+
+def test_the_sweeper_reads_a_backlog_oldest_first_a_slice_at_a_time(settings: Settings) -> None:
+    old = utcnow() - timedelta(seconds=60)
+    _tokens, people = populate(settings.db_url)
+    ids = _more_jobs(settings, people, 5, created_at=old)
+    with Session(get_engine(settings.db_url)) as session:
+        assert jobs.stale_queued_ids(session, older_than=1.0, limit=3) == ids[:3]
+        assert jobs.stale_queued_ids(session, older_than=1.0) == ids
 
 
 def test_a_fresh_queued_job_is_not_resent(settings: Settings) -> None:
