@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from tests.api.service.conftest import empty_tables
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -49,8 +50,8 @@ def run(data_dir: Path, *args: str, **extra: str) -> subprocess.CompletedProcess
     )
 
 
-def create_user(data_dir: Path, *args: str) -> str:
-    done = run(data_dir, "users", "create", *args)
+def create_user(data_dir: Path, *args: str, **env: str) -> str:
+    done = run(data_dir, "users", "create", *args, **env)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert lines[-1].startswith("API token (shown once): dp_"), done.stdout
@@ -100,6 +101,21 @@ def test_users_create_prints_a_working_token(tmp_path: Path) -> None:
     )
     # another organisation may have the same email
     create_user(data, "--org", "globex", "--name", "Ada", "--email", "ada@acme.test")
+
+
+def test_users_create_writes_to_the_configured_database(database_url: str, tmp_path: Path) -> None:
+    empty_tables(database_url)
+    data = tmp_path / "data"
+    token = create_user(
+        data, "--org", "acme", "--name", "Ada", "--email", "ada@acme.test",
+        DEALPROOF_DATABASE_URL=database_url,
+    )  # fmt: skip
+    assert not (data / "dealproof.db").exists()  # nothing went to the default SQLite file
+    settings = Settings(data_dir=data, database_url=database_url, workers=0)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200, me.text
+        assert me.json()["user"]["role"] == "admin"
 
 
 def test_worker_needs_a_broker(tmp_path: Path) -> None:
