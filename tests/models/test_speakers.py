@@ -144,3 +144,16 @@ def test_bfloat16_embeddings_are_the_float32_ones(call_embeddings: TurnEmbedding
     assert np.allclose(np.linalg.norm(bf16, axis=1), 1.0, atol=1e-5)
     assert np.min(np.sum(fp32 * bf16, axis=1)) >= 0.99
     assert not np.array_equal(fp32, bf16)  # the two paths differ: bf16 really ran
+
+
+def test_one_thread_embeds_the_same_and_torch_s_setting_is_put_back(
+    call_embeddings: TurnEmbeddings,
+) -> None:
+    import torch
+
+    windows = [Span(0.5 + 0.75 * i, 2.0 + 0.75 * i) for i in range(6)]
+    before = torch.get_num_threads()
+    one = SpeakerEncoder(bf16=False, threads=1).embed_windows(call_embeddings.mels, windows)
+    assert torch.get_num_threads() == before
+    own = SpeakerEncoder(bf16=False, threads=None).embed_windows(call_embeddings.mels, windows)
+    assert np.allclose(one, own, atol=1e-5)
