@@ -23,7 +23,7 @@ from api.app import create_app
 from api.auth import issue_token
 from api.db import get_engine, migrate
 from api.settings import Settings
-from api.tables import Organisation, Team, User
+from api.tables import Call, Evidence, Organisation, Team, User
 
 TRANSCRIPTS = Path(__file__).parents[2] / "data" / "transcripts"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -188,3 +188,25 @@ def world(database_url: str, tmp_path: Path, world_settings: dict[str, Any]) -> 
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def evidence_row(call: Call, key: str, behavior: str) -> Evidence:
+    """A detection of ``behavior`` in ``call``, as a worker would store it, for tests that
+    write evidence straight to the database."""
+    assert call.id is not None
+    return Evidence(
+        key=key,
+        call_id=call.id,
+        org_id=call.org_id,
+        rep_id=call.rep_id,
+        deal_id=call.deal_id,
+        call_started_at=call.started_at,
+        behavior=behavior,
+        speaker="S1",
+        utterance_ids=[],
+        quote="",
+        confidence=0.9,
+        fields={},
+        detector="test",
+        detector_version="1",
+    )

@@ -20,7 +20,7 @@ from api.tables import (
     behaviors_summary,
     refresh_call_behaviors,
 )
-from tests.api.service.conftest import TRANSCRIPTS, World
+from tests.api.service.conftest import TRANSCRIPTS, World, evidence_row
 
 WINDOW = {"since": "2026-10-26T00:00:00Z", "until": "2026-11-23T00:00:00Z"}
 
@@ -165,21 +165,7 @@ def test_two_reviews_of_one_call_at_once(world: World) -> None:
         session.flush()
         assert call.id is not None
         rows = {
-            behavior: Evidence(
-                key=behavior,
-                call_id=call.id,
-                org_id=call.org_id,
-                rep_id=call.rep_id,
-                call_started_at=call.started_at,
-                behavior=behavior,
-                speaker="S1",
-                utterance_ids=[],
-                quote="",
-                confidence=0.9,
-                fields={},
-                detector="test",
-                detector_version="1",
-            )
+            behavior: evidence_row(call, behavior, behavior)
             for behavior in ("agenda_set", "budget_discussed", "pain_quantified")
         }
         session.add_all(rows.values())

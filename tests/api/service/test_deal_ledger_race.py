@@ -12,27 +12,7 @@ from sqlmodel import Session
 from api.db import get_engine
 from api.deal_ledger import refresh_criteria
 from api.tables import Call, Deal, Evidence
-from tests.api.service.conftest import empty_tables, populate
-
-
-def evidence(call: Call, key: str, behavior: str) -> Evidence:
-    assert call.id is not None
-    return Evidence(
-        key=key,
-        call_id=call.id,
-        org_id=call.org_id,
-        rep_id=call.rep_id,
-        deal_id=call.deal_id,
-        call_started_at=call.started_at,
-        behavior=behavior,
-        speaker="S1",
-        utterance_ids=[],
-        quote="",
-        confidence=0.9,
-        fields={},
-        detector="test",
-        detector_version="1",
-    )
+from tests.api.service.conftest import empty_tables, evidence_row, populate
 
 
 def test_a_rejection_and_new_evidence_at_once(database_url: str) -> None:
@@ -59,7 +39,7 @@ def test_a_rejection_and_new_evidence_at_once(database_url: str) -> None:
         )
         session.add(call)
         session.flush()
-        pain = evidence(call, "e1", "pain_quantified")
+        pain = evidence_row(call, "e1", "pain_quantified")
         session.add(pain)
         session.flush()
         assert refresh_criteria(session, deal)
@@ -85,7 +65,7 @@ def test_a_rejection_and_new_evidence_at_once(database_url: str) -> None:
                 with Session(engine) as session:
                     call_b = session.get(Call, call_id)
                     assert call_b is not None
-                    session.add(evidence(call_b, "e2", "budget_discussed"))
+                    session.add(evidence_row(call_b, "e2", "budget_discussed"))
                     session.flush()
                     deal_b = session.get(Deal, deal_id)
                     assert deal_b is not None
