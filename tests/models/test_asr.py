@@ -206,6 +206,7 @@ def test_words_match_faster_whisper_s_own_vad_path(shared_eval: Path, tiny_en: T
     """Given the VAD's segments, the transcriber hears exactly what faster-whisper's batched
     pipeline hears with ``vad_filter=True`` (same chunks, same windows), so the words and
     their times agree, without a second VAD pass."""
+    from models.asr import BEAM_SIZE
     from models.vad import speech_segments
 
     for name in ("audio/pyannote_sample/sample.wav", "audio/picovoice/falcon_test.wav"):
@@ -218,6 +219,7 @@ def test_words_match_faster_whisper_s_own_vad_path(shared_eval: Path, tiny_en: T
             word_timestamps=True,
             vad_filter=True,
             without_timestamps=False,
+            beam_size=BEAM_SIZE,
         )
         theirs = [w for seg in segments for w in seg.words or ()]
         assert [w.text for w in ours] == [w.word for w in theirs]
