@@ -14,6 +14,7 @@ from models.speakers import (
     SAMPLE_RATE,
     TARGET_DBFS,
     SpeakerEncoder,
+    _cpu_has_bf16,
     mel_frames,
     volume_gain,
 )
@@ -135,6 +136,11 @@ def test_batching_does_not_change_embeddings(
             assert np.allclose(whole, batched, atol=1e-5)
 
 
+@pytest.mark.skipif(
+    not _cpu_has_bf16(),
+    reason="this CPU has no AVX512-BF16: oneDNN has no bfloat16 LSTM here, and dealproof "
+    "uses float32 on such CPUs",
+)
 def test_bfloat16_embeddings_are_the_float32_ones(call_embeddings: TurnEmbeddings) -> None:
     """The bfloat16 LSTM (the default where the CPU has AVX512-BF16) gives embeddings within
     cosine 0.99 of float32 ones (measured ≥ 0.995), unit length like them."""
