@@ -2,9 +2,11 @@
 
 Training data, in this order:
 1. ``models/behavior_data/examples.jsonl`` — sales sentences the team wrote by hand.
-2. The labeled AMI meetings of ``eval.labeled.AMI_TRAIN`` (never the held-out ones): each
-   segment of a labeled turn is a positive of that behavior; segments of turns that are
-   neither labeled nor next to a label of a behavior are its negatives.
+2. Labeled AMI meetings, never the held-out ones: the public labels of
+   ``eval.labeled.AMI_TRAIN`` and the team's own labels of further meetings
+   (``models/behavior_data/ami_labels``). Each segment of a labeled turn is a positive of that
+   behavior; segments of turns that are neither labeled nor next to a label of a behavior are
+   its negatives.
 3. Segments of every fourth real earnings call as negatives of the four core heads (real
    business talk about costs, prices, decisions and dates that is not a sale).
 
@@ -34,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.behaviors.catalog import HEADS, SUBTYPE_HEADS, SUBTYPES, head_of
-from engine.behaviors.decide import dates_a_step
+from engine.behaviors.decide import agrees_to_agenda, dates_a_step
 from engine.behaviors.segments import segment_utterances
 from engine.types import FloatArray, Role, Utterance
 from models.behavior_heads import BehaviorHeads, segment_features, segment_rules
@@ -253,17 +255,28 @@ def _moment_f1(
 ) -> float:
     """Mean moment-level F1 over the behaviors of ``head`` on the labeled conversations, as
     ``dealproof eval behaviors`` scores it: a detected turn is correct at or next to a labeled
-    turn; a labeled turn is found when a detection is at or next to it."""
+    turn; a labeled turn is found when a detection is at or next to it. A prospect's agenda
+    counts only right after a rep's, as ``decide`` rules."""
     f = []
     for behavior in _scored_as(head):
         labeled: dict[str, set[int]] = {}
         detected: dict[str, set[int]] = {}
+        rep_agenda: dict[str, set[int]] = {}
+        for i, prob in zip(rows.tolist(), p.tolist(), strict=True):
+            e = examples[i]
+            if prob >= t and head == "agenda_set" and e.role == "rep":
+                rep_agenda.setdefault(e.call_id, set()).add(e.turn)
         for i, prob in zip(rows.tolist(), p.tolist(), strict=True):
             e = examples[i]
             if behavior in e.turn_labels:
                 labeled.setdefault(e.call_id, set()).add(e.turn)
-            if prob >= t and (head != "next_step" or dated[i] == (behavior == "next_step_dated")):
-                detected.setdefault(e.call_id, set()).add(e.turn)
+            if prob < t or (head == "next_step" and dated[i] != (behavior == "next_step_dated")):
+                continue
+            if head == "agenda_set" and not agrees_to_agenda(
+                e.role, e.turn, rep_agenda.get(e.call_id, set())
+            ):
+                continue
+            detected.setdefault(e.call_id, set()).add(e.turn)
         n_det = correct = n_lab = found = 0
         for call in set(labeled) | set(detected):
             lab, det = labeled.get(call, set()), detected.get(call, set())
@@ -406,10 +419,11 @@ def _train_subtypes(
 
 def train_behaviors(out_dir: Path, *, ami_meetings: Sequence[str] | None = None) -> BehaviorHeads:
     """Build the training set, fit, and save the heads to ``out_dir``."""
-    from eval.labeled import AMI_TRAIN
+    from eval.labeled import AMI_TRAIN, team_ami_meetings
 
     examples = written_examples()
-    examples += ami_examples(AMI_TRAIN if ami_meetings is None else ami_meetings)
+    meetings = (*AMI_TRAIN, *team_ami_meetings()) if ami_meetings is None else ami_meetings
+    examples += ami_examples(meetings)
     examples += earnings_examples()
     encoder = load_sentence_encoder()
     x = featurize(examples, encoder)

@@ -18,7 +18,10 @@ How rules and the classifier combine:
    - ``competitor_mentioned`` needs a name (checked where fields are extracted);
    - a greeting or thanks that says nothing of the call's purpose, plan, structure or time
      ("Hey Chris, thanks for hopping on") is no ``agenda_set``: BEHAVIORS.md asks for the
-     plan, and openings sit where agendas do, so the classifier alone takes them for one.
+     plan, and openings sit where agendas do, so the classifier alone takes them for one;
+   - ``agenda_set`` is the rep's behavior: a prospect's segment counts only as agreement
+     right after it, i.e. when the rep's utterance just before holds an agenda detection
+     (BEHAVIORS.md). A prospect musing about what to cover is not the call's agenda.
 """
 
 from __future__ import annotations
@@ -122,6 +125,8 @@ def decide(
     """Detections in segment order; ``probabilities[i][j]`` is head ``HEADS[j]`` on segment i."""
     out: list[Detection] = []
     agenda, step = HEADS.index("agenda_set"), HEADS.index("next_step")
+    rep_agenda: set[int] = set()
+    """Utterances in which the rep set an agenda."""
     for seg, probs, dated in zip(segments, probabilities, has_date, strict=True):
         margin = probs - thresholds
         both = margin[agenda] >= 0 and margin[step] >= 0
@@ -130,8 +135,13 @@ def decide(
             p = float(probs[j])
             if p < thresholds[j] or j == loser:
                 continue
-            if head == "agenda_set" and is_pleasantry(seg.text):
-                continue
+            if head == "agenda_set":
+                if is_pleasantry(seg.text) or not agrees_to_agenda(
+                    seg.role, seg.utterance_index, rep_agenda
+                ):
+                    continue
+                if seg.role == "rep":
+                    rep_agenda.add(seg.utterance_index)
             behavior = head
             if head == "next_step":
                 step_dated = dated and dates_a_step(seg.text)
@@ -141,6 +151,12 @@ def decide(
         if question is not None:
             out.append(Detection(seg.index, "rep_question", QUESTION_CONFIDENCE, question))
     return out
+
+
+def agrees_to_agenda(role: str | None, turn: int, rep_agenda: set[int]) -> bool:
+    """Whether an agenda at ``turn`` may stand: any but a prospect's, and a prospect's right
+    after a rep's agenda (``rep_agenda``: the turns holding one)."""
+    return role != "prospect" or turn - 1 in rep_agenda
 
 
 def is_pleasantry(text: str) -> bool:

@@ -252,3 +252,28 @@ def test_a_greeting_is_no_agenda_whatever_the_head_says() -> None:
     thresholds = np.full(len(HEADS), 0.5)
     found = decide(segments, p, thresholds, [False, False])
     assert [(d.segment, d.behavior) for d in found] == [(1, "agenda_set")]
+
+
+def test_a_prospect_agenda_stands_only_as_agreement_right_after_the_reps() -> None:
+    segments = [
+        seg(0, "Today I'd like to walk through your setup, then pricing.", "rep"),
+        seg(1, "Sounds good, let's go through the plan.", "prospect"),
+        seg(2, "Okay so the plan for pricing is next.", "prospect"),  # a turn later
+        seg(3, "I was hoping we'd cover the plan for pricing today.", "prospect"),
+        seg(4, "Sure, we can go over that plan.", "rep"),
+    ]
+    p = probs(*({AGENDA: 0.9} for _ in segments))
+    out = decide(segments, p, thresholds(0.5), [False] * 5)
+    assert [d.segment for d in out if d.behavior == "agenda_set"] == [0, 1, 4]
+
+
+def test_a_prospect_agenda_after_a_rep_pleasantry_does_not_stand() -> None:
+    segments = [seg(0, "Hi Sam, thanks for joining!", "rep"), seg(1, "Sure, the plan.", "prospect")]
+    out = decide(segments, probs({AGENDA: 0.9}, {AGENDA: 0.9}), thresholds(0.5), [False] * 2)
+    assert [d for d in out if d.behavior == "agenda_set"] == []
+
+
+def test_agenda_rule_leaves_unknown_roles_alone() -> None:
+    segments = [seg(0, "Let's go through the plan.", None)]
+    out = decide(segments, probs({AGENDA: 0.9}), thresholds(0.5), [False])
+    assert [d.behavior for d in out] == ["agenda_set"]

@@ -4,6 +4,7 @@ and the hand-written examples shipped with the code."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from importlib import resources
 
 import numpy as np
@@ -219,6 +220,27 @@ def test_moment_f1_scores_as_the_eval_does() -> None:
     f1 = _moment_f1(examples, rows, p, dated, "agenda_set", 0.5)
     precision, recall = 1 / 2, 1 / 2
     assert f1 == pytest.approx(2 * precision * recall / (precision + recall))
+
+
+def test_moment_f1_keeps_a_prospect_agenda_only_right_after_the_reps() -> None:
+    # Label on turn 2 (rep). A prospect's agenda on turn 3 right after the rep's detection
+    # stands; one on turn 6, after no rep agenda, is dropped as decide() drops it.
+    examples = [
+        replace(
+            meeting_row("m1", t, int(t == 2), ("agenda_set",) if t == 2 else ()),
+            role="rep" if t % 2 == 0 else "prospect",
+        )
+        for t in range(10)
+    ]
+    examples[6] = replace(examples[6], role="prospect")
+    rows = np.arange(10)
+    p = np.array([0.9 if t in (2, 3, 6) else 0.1 for t in range(10)])
+    f1 = _moment_f1(examples, rows, p, np.zeros(10, dtype=bool), "agenda_set", 0.5)
+    assert f1 == pytest.approx(1.0)
+    without_rep = p.copy()
+    without_rep[2] = 0.1
+    # turn 3 alone, with no rep agenda before it, is dropped too: nothing detected
+    assert _moment_f1(examples, rows, without_rep, np.zeros(10, dtype=bool), "agenda_set", 0.5) == 0
 
 
 def test_next_step_moments_split_dated_and_undated() -> None:
