@@ -16,6 +16,8 @@ AMI_TRAIN = ("ES2002a", "ES2002b", "ES2002c", "ES2002d")
 """Labeled meetings the heads may be trained and tuned on."""
 AMI_HELD_OUT = ("ES2003a", "ES2003b", "ES2003c", "ES2003d")
 """Labeled meetings never used for training or tuning: the reported figures."""
+TEAM_AMI_LABELS = Path(__file__).resolve().parent.parent / "models" / "behavior_data" / "ami_labels"
+"""The team's own labels of further AMI meetings (one file per meeting series), training only."""
 SALES_DIR = Path(__file__).resolve().parent / "data"
 
 
@@ -50,16 +52,31 @@ def _label(d: dict[str, object]) -> Label:
     )
 
 
-def ami_calls(meetings: tuple[str, ...] | None = None) -> list[LabeledCall]:
-    """The labeled AMI meetings (all eight, or those named), Project Manager as the rep."""
-    root = eval_dir()
+def _read_labels(paths: list[Path]) -> dict[str, list[Label]]:
     labels: dict[str, list[Label]] = {}
-    with open(root / "labels" / "ami_dev_labels.jsonl", encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                lab = _label(json.loads(line))
-                labels.setdefault(lab.call_id, []).append(lab)
-    wanted = set(meetings) if meetings is not None else set(labels)
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    lab = _label(json.loads(line))
+                    labels.setdefault(lab.call_id, []).append(lab)
+    return labels
+
+
+def team_ami_meetings() -> tuple[str, ...]:
+    """The AMI meetings the team labeled itself (never a held-out one)."""
+    meetings = set(_read_labels(sorted(TEAM_AMI_LABELS.glob("*.jsonl"))))
+    return tuple(sorted(meetings - set(AMI_HELD_OUT)))
+
+
+def ami_calls(meetings: tuple[str, ...] | None = None) -> list[LabeledCall]:
+    """The labeled AMI meetings (the eight public ones, or those named, the team's included),
+    Project Manager as the rep."""
+    root = eval_dir()
+    public = _read_labels([root / "labels" / "ami_dev_labels.jsonl"])
+    team = _read_labels(sorted(TEAM_AMI_LABELS.glob("*.jsonl")))
+    labels = {**{k: v for k, v in team.items() if k not in AMI_HELD_OUT}, **public}
+    wanted = set(meetings) if meetings is not None else set(public)
     calls = []
     with open(root / "text" / "ami_qmsum" / "ami_dev.jsonl", encoding="utf-8") as f:
         for line in f:
@@ -88,12 +105,7 @@ def sales_calls(directory: Path = SALES_DIR) -> list[LabeledCall]:
     """The team's held-out sales calls (transcript JSON) with their labels."""
     from pipelines.transcripts import read_transcript
 
-    labels: dict[str, list[Label]] = {}
-    with open(directory / "sales_labels.jsonl", encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                lab = _label(json.loads(line))
-                labels.setdefault(lab.call_id, []).append(lab)
+    labels = _read_labels([directory / "sales_labels.jsonl"])
     calls = []
     for path in sorted((directory / "sales_calls").glob("*.json")):
         transcript = read_transcript(path)
