@@ -10,7 +10,15 @@ import pytest
 from engine.behaviors.catalog import BUILT_IN, SCORED
 from engine.types import Evidence, Transcript, TranscriptTurn
 from eval.behaviors import SetScore, format_score, score_call
-from eval.labeled import AMI_HELD_OUT, AMI_TRAIN, Label, LabeledCall, ami_calls, sales_calls
+from eval.labeled import (
+    AMI_HELD_OUT,
+    AMI_TRAIN,
+    Label,
+    LabeledCall,
+    ami_calls,
+    sales_calls,
+    team_ami_meetings,
+)
 
 
 def call(*labels: tuple[int, str], turns: int = 20, subtype: str | None = None) -> LabeledCall:
@@ -249,3 +257,19 @@ def test_held_out_ami_meetings_load(shared_eval: Path) -> None:
         assert {t.role for t in c.transcript.turns} == {"rep", "prospect"}
         reps = {t.speaker for t in c.transcript.turns if t.role == "rep"}
         assert reps == {"Project Manager"}
+
+
+def test_team_ami_labels_are_valid_and_never_held_out(shared_eval: Path) -> None:
+    meetings = team_ami_meetings()
+    assert meetings, "the team's AMI labels are missing"
+    assert not set(meetings) & (set(AMI_HELD_OUT) | set(AMI_TRAIN))
+    calls = ami_calls(meetings)
+    assert [c.call_id for c in calls] == list(meetings)
+    for c in calls:
+        n = len(c.transcript.turns)
+        for lab in c.labels:
+            assert 0 <= lab.turn < n, (c.call_id, lab.turn)
+            assert lab.behavior in SCORED, (c.call_id, lab.turn)
+            assert lab.by == c.transcript.turns[lab.turn].role, (c.call_id, lab.turn)
+    # the public set alone stays the default
+    assert {c.call_id for c in ami_calls()} == set(AMI_TRAIN) | set(AMI_HELD_OUT)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -15,9 +16,11 @@ from engine.behaviors.catalog import HEADS, SUBTYPE_HEADS, SUBTYPES, head_of
 from models.behavior_heads import BehaviorHeads
 from models.training import (
     IGNORE,
+    TEAM_AMI_HEADS,
     Example,
     _group_folds,
     _moment_f1,
+    ami_examples,
     train_heads,
     written_examples,
 )
@@ -289,3 +292,33 @@ def test_meetings_take_part_in_choosing_the_threshold() -> None:
     assert report["agenda_set"]["cv_moment_f1"] >= 0.9
     assert "cv_moment_f1" not in report["pain_quantified"]
     assert heads.meta["thresholds_by"] == "moment+example"
+
+
+def test_a_meeting_a_head_ignores_does_not_score_that_head() -> None:
+    examples, x = synthetic_set()
+    rng = np.random.default_rng(3)
+    agenda = HEADS.index("agenda_set")
+    extra, rows = [], []
+    for t in range(12):
+        positive = t % 4 == 0
+        row = meeting_row("m1", t, IGNORE, ("agenda_set",) if positive else ())
+        extra.append(row)
+        features = np.asarray(rng.normal(0.0, 0.3, size=(x.shape[1],)), dtype=np.float32)
+        features[agenda] += SEPARATION if positive else 0.0
+        rows.append(features)
+    heads = train_heads([*examples, *extra], np.vstack([x, np.array(rows)]), folds=3)
+    assert "cv_moment_f1" not in heads.meta["cross_validation"]["agenda_set"]
+
+
+def test_team_meetings_train_only_their_heads(shared_eval: Path) -> None:
+    from eval.labeled import team_ami_meetings
+
+    meeting = team_ami_meetings()[0]
+    rows = ami_examples((meeting,), TEAM_AMI_HEADS)
+    assert rows and all(e.call_id == meeting for e in rows)
+    for e in rows:
+        for head, y in zip(HEADS, e.labels, strict=True):
+            if head not in TEAM_AMI_HEADS:
+                assert y == IGNORE
+    used = {h for e in rows for h, y in zip(HEADS, e.labels, strict=True) if y == 1}
+    assert used <= set(TEAM_AMI_HEADS) and used
