@@ -271,10 +271,10 @@ def _moment_f1(
         labeled: dict[str, set[int]] = {}
         detected: dict[str, set[int]] = {}
         rep_agenda: dict[str, set[int]] = {}
-        for i, prob in zip(rows.tolist(), p.tolist(), strict=True):
-            e = examples[i]
-            if prob >= t and head == "agenda_set" and e.role == "rep":
-                rep_agenda.setdefault(e.call_id, set()).add(e.turn)
+        if head == "agenda_set":
+            for i, prob in zip(rows.tolist(), p.tolist(), strict=True):
+                if prob >= t and examples[i].role == "rep":
+                    rep_agenda.setdefault(examples[i].call_id, set()).add(examples[i].turn)
         for i, prob in zip(rows.tolist(), p.tolist(), strict=True):
             e = examples[i]
             if behavior in e.turn_labels:

@@ -125,8 +125,7 @@ def decide(
     """Detections in segment order; ``probabilities[i][j]`` is head ``HEADS[j]`` on segment i."""
     out: list[Detection] = []
     agenda, step = HEADS.index("agenda_set"), HEADS.index("next_step")
-    rep_agenda: set[int] = set()
-    """Utterances in which the rep set an agenda."""
+    rep_agenda: set[int] = set()  # utterances in which the rep set an agenda
     for seg, probs, dated in zip(segments, probabilities, has_date, strict=True):
         margin = probs - thresholds
         both = margin[agenda] >= 0 and margin[step] >= 0
