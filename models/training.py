@@ -36,13 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.behaviors.catalog import HEADS, SUBTYPE_HEADS, SUBTYPES, head_of
-from engine.behaviors.decide import (
-    agrees_to_agenda,
-    date_steps,
-    dates_a_step,
-    is_pleasantry,
-    is_thin,
-)
+from engine.behaviors.decide import agrees_to_agenda, dates_a_step
 from engine.behaviors.segments import segment_utterances
 from engine.types import FloatArray, Role, Utterance
 from models.behavior_heads import BehaviorHeads, segment_features, segment_rules
@@ -81,8 +75,6 @@ class Example:
     turn: int = -1
     turn_labels: tuple[str, ...] = ()
     """The behaviors labeled on the segment's turn (moment-level scoring)."""
-    position: float | None = None
-    """Where in its labeled conversation the segment is (``Segment.position``)."""
 
 
 def written_examples() -> list[Example]:
@@ -147,7 +139,6 @@ def ami_examples(meetings: Sequence[str], heads: Sequence[str] = HEADS) -> list[
                     call_id=call.call_id,
                     turn=t,
                     turn_labels=tuple(sorted(behaviors.get(t, ()))),
-                    position=seg.position,
                 )
             )
     return out
@@ -273,25 +264,28 @@ def _moment_f1(
 ) -> float:
     """Mean moment-level F1 over the behaviors of ``head`` on the labeled conversations, as
     ``dealproof eval behaviors`` scores it: a detected turn is correct at or next to a labeled
-    turn; a labeled turn is found when a detection is at or next to it. The rules of
-    ``decide`` that need no other head apply: a rep's bare acknowledgement or pleasantry is
-    no agenda, a prospect's agenda counts only right after a rep's, and next steps are dated
-    by their turn or by the rep's dated step just before."""
-    detected_rows = [i for i, prob in zip(rows.tolist(), p.tolist(), strict=True) if prob >= t]
-    if head == "agenda_set":
-        detected_rows = _agenda_rows(examples, detected_rows)
-    step_dated = _step_dates(examples, rows, dated, detected_rows) if head == "next_step" else {}
+    turn; a labeled turn is found when a detection is at or next to it. A prospect's agenda
+    counts only right after a rep's, as ``decide`` rules."""
     f = []
     for behavior in _scored_as(head):
         labeled: dict[str, set[int]] = {}
         detected: dict[str, set[int]] = {}
-        for i in rows.tolist():
-            if behavior in examples[i].turn_labels:
-                labeled.setdefault(examples[i].call_id, set()).add(examples[i].turn)
-        for i in detected_rows:
-            if head == "next_step" and step_dated[i] != (behavior == "next_step_dated"):
+        rep_agenda: dict[str, set[int]] = {}
+        if head == "agenda_set":
+            for i, prob in zip(rows.tolist(), p.tolist(), strict=True):
+                if prob >= t and examples[i].role == "rep":
+                    rep_agenda.setdefault(examples[i].call_id, set()).add(examples[i].turn)
+        for i, prob in zip(rows.tolist(), p.tolist(), strict=True):
+            e = examples[i]
+            if behavior in e.turn_labels:
+                labeled.setdefault(e.call_id, set()).add(e.turn)
+            if prob < t or (head == "next_step" and dated[i] != (behavior == "next_step_dated")):
                 continue
-            detected.setdefault(examples[i].call_id, set()).add(examples[i].turn)
+            if head == "agenda_set" and not agrees_to_agenda(
+                e.role, e.turn, rep_agenda.get(e.call_id, set())
+            ):
+                continue
+            detected.setdefault(e.call_id, set()).add(e.turn)
         n_det = correct = n_lab = found = 0
         for call in set(labeled) | set(detected):
             lab, det = labeled.get(call, set()), detected.get(call, set())
@@ -303,47 +297,6 @@ def _moment_f1(
         recall = found / n_lab if n_lab else 0.0
         f.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
     return float(np.mean(f))
-
-
-def _agenda_rows(examples: Sequence[Example], rows: list[int]) -> list[int]:
-    """The rows (in call order) that stand as agendas under ``decide``'s agenda rules."""
-    out: list[int] = []
-    rep_agenda: dict[str, set[int]] = {}
-    for i in rows:
-        e = examples[i]
-        if (e.role == "rep" and is_thin(e.text)) or is_pleasantry(e.text):
-            continue
-        if not agrees_to_agenda(e.role, e.turn, rep_agenda.get(e.call_id, set())):
-            continue
-        if e.role == "rep":
-            rep_agenda.setdefault(e.call_id, set()).add(e.turn)
-        out.append(i)
-    return out
-
-
-def _step_dates(
-    examples: Sequence[Example],
-    rows: npt.NDArray[np.int64],
-    dated: npt.NDArray[np.bool_],
-    steps: list[int],
-) -> dict[int, bool]:
-    """Whether each detected next step (rows, in call order) is dated, as ``decide`` dates
-    it: by a date in its turn or the rep's dated step just before (``date_steps``)."""
-    own: dict[tuple[str, int], int] = {}  # (call, turn) -> the row whose date dates it
-    for i in rows.tolist():
-        key = (examples[i].call_id, examples[i].turn)
-        if dated[i] and key not in own:
-            own[key] = i
-    by_call: dict[str, list[int]] = {}
-    for i in steps:
-        by_call.setdefault(examples[i].call_id, []).append(i)
-    out: dict[int, bool] = {}
-    for call, mine in by_call.items():
-        found = date_steps(
-            [(e.turn, e.role, own.get((call, e.turn)), e.text) for e in (examples[i] for i in mine)]
-        )
-        out.update({i: d is not None for i, d in zip(mine, found, strict=True)})
-    return out
 
 
 def _best_threshold(

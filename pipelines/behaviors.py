@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
@@ -147,7 +147,7 @@ def _with_subtypes(
     for d in detections:
         if d.behavior in SUBTYPE_HEADS and d.subtype is None:
             subtype, _ = heads.subtype(d.behavior, features[d.segment : d.segment + 1])[0]
-            d = replace(d, subtype=subtype or None)
+            d = Detection(d.segment, d.behavior, d.confidence, subtype or None)
         out.append(d)
     return out
 
@@ -170,8 +170,7 @@ def _evidence(
     for d in detections:
         seg = segments[d.segment]
         refs = [EntityRef(e.label, e.text) for e in entities.get(d.segment, ())]
-        dated_by = None if d.date_segment is None else segments[d.date_segment].text
-        fields = extract_fields(d.behavior, seg.text, seg.role, refs, clock, date_text=dated_by)
+        fields = extract_fields(d.behavior, seg.text, seg.role, refs, clock)
         if fields is None:
             continue
         if d.behavior in tracker_names:

@@ -6,16 +6,10 @@ How rules and the classifier combine:
 2. A head's probability at or above its threshold (chosen by cross-validation on the training
    data) is a detection of that behavior.
 3. Hard rules on top, because the definitions demand them:
-   - a next step is ``next_step_dated`` only when a date or time expression that can date
-     a step is in the same turn (utterance), else ``next_step_undated``; "today" or "this
-     morning" that names the call itself ("thanks for your time today", "what we covered
-     today", "today's call") dates nothing. The turn, not the sentence, because the date and
-     the task are often said apart ("Next meeting's in thirty minutes. Until then, you're
-     working on the components.");
-   - a next step in one of the ``CARRY_TURNS`` turns after the rep's dated next step, with
-     no date of its own, carries that date: the tasks handed out, asked for or accepted in
-     a wrap-up that has just named the time ("so by then…", "you'll look at…", "I'll send
-     the deck") are due then;
+   - a next step is ``next_step_dated`` only when a date or time expression is in the same
+     segment, else ``next_step_undated``; "today" or "this morning" that names the call
+     itself ("thanks for your time today", "what we covered today", "today's call") dates
+     nothing;
    - a segment is an agenda or a next step, not both: the plan of this call and what
      happens after it are told apart by the two heads, and when both pass their thresholds
      the one further above its threshold wins (the agenda on a tie);
@@ -27,18 +21,14 @@ How rules and the classifier combine:
      plan, and openings sit where agendas do, so the classifier alone takes them for one;
    - ``agenda_set`` is the rep's behavior: a prospect's segment counts only as agreement
      right after it, i.e. when the rep's utterance just before holds an agenda detection
-     (BEHAVIORS.md). A prospect musing about what to cover is not the call's agenda;
-   - a rep's segment with fewer than three words beyond fillers and acknowledgements
-     ("Okay.", "Mm-hmm.", "Right, cool.") sets no agenda: the classifier reads the rep's
-     role and a meeting's rhythm into it, but there is nothing a manager could check. (A
-     prospect's short "Sounds good." after the rep's agenda is agreement and stands.)
+     (BEHAVIORS.md). A prospect musing about what to cover is not the call's agenda.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -46,17 +36,8 @@ import numpy.typing as npt
 from engine.behaviors.catalog import HEADS
 from engine.behaviors.segments import Segment
 from engine.dates import find_date_expressions
-from engine.types import Role
 
 QUESTION_CONFIDENCE = 0.9
-CARRY_TURNS = 4
-"""How many turns after the rep's dated next step an undated one carries its date."""
-MIN_AGENDA_WORDS = 3
-_FILLER = re.compile(
-    r"um|uh|er|ah|hmm|mm|mm-hmm|uh-huh|okay|ok|yeah|yep|yes|right|so|well|alright|cool|sure"
-    r"|great|oh|and|but|just|then|now|good|fine|i|mean|like|you|know"
-)
-_WORD = re.compile(r"[a-z][a-z'-]*")
 _OPEN_START = re.compile(
     r"^(?:\W*(?:so|and|okay|ok|um|uh|well|right|great|now)\b[\s,]*)*"
     r"(what|how|why|where|when|which|who|tell me|walk me|describe|talk me|help me understand)\b",
@@ -133,9 +114,6 @@ class Detection:
     behavior: str
     confidence: float
     subtype: str | None = None
-    date_segment: int | None = None
-    """For ``next_step_dated``: the segment whose date dates it (itself, another sentence of
-    its turn, or the rep's dated step it follows)."""
 
 
 def decide(
@@ -148,7 +126,7 @@ def decide(
     out: list[Detection] = []
     agenda, step = HEADS.index("agenda_set"), HEADS.index("next_step")
     rep_agenda: set[int] = set()  # utterances in which the rep set an agenda
-    for seg, probs in zip(segments, probabilities, strict=True):
+    for seg, probs, dated in zip(segments, probabilities, has_date, strict=True):
         margin = probs - thresholds
         both = margin[agenda] >= 0 and margin[step] >= 0
         loser = (step if margin[agenda] >= margin[step] else agenda) if both else -1
@@ -157,79 +135,21 @@ def decide(
             if p < thresholds[j] or j == loser:
                 continue
             if head == "agenda_set":
-                if (
-                    (seg.role == "rep" and is_thin(seg.text))
-                    or is_pleasantry(seg.text)
-                    or not agrees_to_agenda(seg.role, seg.utterance_index, rep_agenda)
+                if is_pleasantry(seg.text) or not agrees_to_agenda(
+                    seg.role, seg.utterance_index, rep_agenda
                 ):
                     continue
                 if seg.role == "rep":
                     rep_agenda.add(seg.utterance_index)
-            out.append(Detection(seg.index, head, p))
+            behavior = head
+            if head == "next_step":
+                step_dated = dated and dates_a_step(seg.text)
+                behavior = "next_step_dated" if step_dated else "next_step_undated"
+            out.append(Detection(seg.index, behavior, p))
         question = question_subtype(seg.text) if seg.role == "rep" else None
         if question is not None:
             out.append(Detection(seg.index, "rep_question", QUESTION_CONFIDENCE, question))
-    return _dated_steps(out, segments, has_date)
-
-
-def _dated_steps(
-    detections: list[Detection], segments: Sequence[Segment], has_date: Sequence[bool]
-) -> list[Detection]:
-    """The ``next_step`` detections made dated or undated (see ``date_steps``)."""
-    turn_date = _turn_dates(
-        [s.utterance_index for s in segments],
-        [d and dates_a_step(s.text) for s, d in zip(segments, has_date, strict=True)],
-    )
-    at = [i for i, d in enumerate(detections) if d.behavior == "next_step"]
-    steps = [segments[detections[i].segment] for i in at]
-    dates = date_steps(
-        [(s.utterance_index, s.role, turn_date.get(s.utterance_index), s.text) for s in steps]
-    )
-    out = list(detections)
-    for i, date_segment in zip(at, dates, strict=True):
-        behavior = "next_step_undated" if date_segment is None else "next_step_dated"
-        out[i] = replace(out[i], behavior=behavior, date_segment=date_segment)
     return out
-
-
-def _turn_dates(turns: Sequence[int], dates_step: Sequence[bool]) -> dict[int, int]:
-    """Per turn, the index of its first segment whose date can date a step; ``turns`` and
-    ``dates_step`` (``dates_a_step`` of each segment) run over the segments in call order."""
-    out: dict[int, int] = {}
-    for i, (turn, dated) in enumerate(zip(turns, dates_step, strict=True)):
-        if dated and turn not in out:
-            out[turn] = i
-    return out
-
-
-_VAGUE_TIME = re.compile(
-    r"\b(?:soon|sometime|some time|at some point|later on|down the road|eventually|one day)\b",
-    re.IGNORECASE,
-)
-
-
-def date_steps(steps: Sequence[tuple[int, Role | None, int | None, str]]) -> list[int | None]:
-    """What dates each next step, given in call order as (turn, role, the segment dating
-    its own turn or None, its text): its own turn's date, else the date of the rep's dated
-    step at most ``CARRY_TURNS`` turns before it, else nothing (undated). A step that says
-    its own vague time ("let's touch base soon") carries no date: BEHAVIORS.md's own
-    example of an undated step."""
-    rep_dated: dict[int, int] = {}
-    out: list[int | None] = []
-    for turn, role, own, text in steps:
-        if own is not None and role == "rep":
-            rep_dated[turn] = own
-        if own is None and _VAGUE_TIME.search(text) is None:
-            before = range(turn - 1, turn - CARRY_TURNS - 1, -1)
-            own = next((rep_dated[t] for t in before if t in rep_dated), None)
-        out.append(own)
-    return out
-
-
-def is_thin(text: str) -> bool:
-    """Fewer than ``MIN_AGENDA_WORDS`` words beyond fillers and acknowledgements."""
-    words = [w for w in _WORD.findall(text.lower()) if not _FILLER.fullmatch(w)]
-    return len(words) < MIN_AGENDA_WORDS
 
 
 def agrees_to_agenda(role: str | None, turn: int, rep_agenda: set[int]) -> bool:

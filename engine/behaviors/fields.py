@@ -78,12 +78,9 @@ def extract_fields(
     role: Role | None,
     entities: Sequence[EntityRef],
     clock: CallClock,
-    *,
-    date_text: str | None = None,
 ) -> dict[str, Any] | None:
     """The fields of ``behavior`` found in ``text``; None when the behavior cannot stand
-    without a field that is missing (a competitor with no name). A dated next step takes
-    its date from ``date_text`` when given (the sentence that dates it, see decide.py)."""
+    without a field that is missing (a competitor with no name)."""
     if behavior == "agenda_set":
         return _agenda(text)
     if behavior == "budget_discussed":
@@ -101,7 +98,7 @@ def extract_fields(
     if behavior in ("next_step_dated", "next_step_undated"):
         fields = {"action": _action(text), "owner": _owner(text, role)}
         if behavior == "next_step_dated":
-            mentions = find_date_expressions(text if date_text is None else date_text)
+            mentions = find_date_expressions(text)
             expr = mentions[0].text if mentions else None
             fields["date_expr"] = expr
             fields["due"] = _resolve(expr, clock)

@@ -190,23 +190,6 @@ def test_dated_next_step_with_no_date_found_keeps_null_date() -> None:
     assert out == {"action": "send", "owner": "rep", "date_expr": None, "due": None}
 
 
-def test_a_step_dated_by_another_sentence_takes_that_sentences_date() -> None:
-    out = extract_fields(
-        "next_step_dated",
-        "Until then, can you send me the contract?",
-        "rep",
-        (),
-        CLOCK,
-        date_text="Let's meet again on Thursday at two.",
-    )
-    assert out == {
-        "action": "send",
-        "owner": "prospect",
-        "date_expr": "Thursday at two",
-        "due": "2026-03-05T14:00:00-05:00",
-    }
-
-
 def test_undated_next_step_has_action_and_owner_only() -> None:
     assert fields("next_step_undated", "Let's touch base soon.", "rep") == {
         "action": "touch base",

@@ -135,12 +135,6 @@ def test_segments_know_their_utterance_speaker_and_role() -> None:
     assert segments[0].words == 4
 
 
-def test_segments_know_where_in_the_call_their_utterance_is() -> None:
-    utterances = [utt(f"a{i}", f"S{i % 2}", f"This is turn number {i}.") for i in range(5)]
-    assert [s.position for s in segment_utterances(utterances)] == [0, 0.25, 0.5, 0.75, 1]
-    assert segment_utterances([utt("a", "S1", "Only one turn here.")])[0].position == 0
-
-
 def test_context_is_the_previous_utterance_by_another_speaker() -> None:
     segments = segment_utterances(
         [
