@@ -680,6 +680,28 @@ def find_date_expressions(text: str) -> list[DateMention]:
     return [DateMention(text[g[0].start : g[-1].end], g[0].start, g[-1].end) for g in groups]
 
 
+_EVENT = r"(?:call|meeting|session|demo|chat|check-?in|conversation|sync|catch-?up|workshop)"
+_EVENT_TIME = re.compile(
+    rf"\b(?:by|before|for|until|till|ahead of|prior to)\s+(?:the|our|your|this|that)\s+"
+    rf"(?:next|following|upcoming|follow-?up)\s+{_EVENT}\b"
+    rf"|\b(?:after|following|once|when)\s+(?:this|the|today's|our)\s+{_EVENT}\b"
+    rf"(?:(?:'s|\s+is)\s+(?:over|finished|done))?"
+    r"|\b(?:after|once|when)\s+we\s+(?:hang up|get off(?: the (?:call|phone))?|wrap up)\b"
+    r"|\bin the mean ?time\b|\b(?:in ?between|between) now and then\b|\bby then\b"
+    r"|\bafterwards\b|\bonce (?:you|we)(?:'re| are)? (?:get |go |are )?back\b",
+    re.IGNORECASE,
+)
+
+
+def find_event_times(text: str) -> list[DateMention]:
+    """Times set by an event of the conversation instead of the calendar, in order: ``by the
+    next meeting``, ``before our next call``, ``after this call``, ``in the meantime``,
+    ``between now and then``, ``afterwards``. They time a next step as firmly as a date
+    does, but resolve to nothing (``resolve_date`` gives None): the event's date is not
+    in the words."""
+    return [DateMention(m.group(0), m.start(), m.end()) for m in _EVENT_TIME.finditer(text)]
+
+
 # --------------------------------------------------------------------------- resolving
 
 

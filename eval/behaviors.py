@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,20 +99,10 @@ def _turn_of(e: Evidence) -> int:
 
 def score_call(score: SetScore, call: LabeledCall, evidence: Sequence[Evidence]) -> None:
     """Add one call's detections and labels to ``score``."""
-    score.calls += 1
-    for behavior in SCORED:
-        labeled = {lab.turn for lab in call.labels if lab.behavior == behavior}
-        detected = {_turn_of(e) for e in evidence if e.behavior == behavior}
-        m = score.moment[behavior]
-        m.detections += len(detected)
-        m.correct += sum(1 for t in detected if labeled & {t - 1, t, t + 1})
-        m.labeled += len(labeled)
-        m.found += sum(1 for t in labeled if detected & {t - 1, t, t + 1})
-        c = score.call_level[behavior]
-        c.detections += int(bool(detected))
-        c.correct += int(bool(detected) and bool(labeled))
-        c.labeled += int(bool(labeled))
-        c.found += int(bool(detected) and bool(labeled))
+    detected: dict[str, set[int]] = {}
+    for e in evidence:
+        detected.setdefault(e.behavior, set()).add(_turn_of(e))
+    score_turns(score, call, detected)
     for lab in call.labels:
         if lab.behavior in score.confusion:
             near = {
@@ -129,6 +119,25 @@ def score_call(score: SetScore, call: LabeledCall, evidence: Sequence[Evidence])
         if lab.behavior == "next_step_dated" and lab.due and same:
             score.due_total += 1
             score.due_agree += int(any(str(e.fields.get("due")) == lab.due for e in same))
+
+
+def score_turns(score: SetScore, call: LabeledCall, detected_turns: Mapping[str, set[int]]) -> None:
+    """Add one call's labels and its detected turns (per behavior) to the moment-level and
+    call-level counts of ``score``."""
+    score.calls += 1
+    for behavior in SCORED:
+        labeled = {lab.turn for lab in call.labels if lab.behavior == behavior}
+        detected = detected_turns.get(behavior, set())
+        m = score.moment[behavior]
+        m.detections += len(detected)
+        m.correct += sum(1 for t in detected if labeled & {t - 1, t, t + 1})
+        m.labeled += len(labeled)
+        m.found += sum(1 for t in labeled if detected & {t - 1, t, t + 1})
+        c = score.call_level[behavior]
+        c.detections += int(bool(detected))
+        c.correct += int(bool(detected) and bool(labeled))
+        c.labeled += int(bool(labeled))
+        c.found += int(bool(detected) and bool(labeled))
 
 
 def evaluate(calls: Sequence[LabeledCall], name: str, *, trained_on: bool) -> SetScore:

@@ -182,7 +182,9 @@ def detect_timed(
     with timer("encode context"):
         context = _context_embeddings(segments, models.encoder)
     with timer("heads"):
-        features = segment_features(embeddings, context, [s.role for s in segments], rules)
+        features = segment_features(
+            embeddings, context, [s.role for s in segments], rules, [s.position for s in segments]
+        )
         probabilities = models.heads.probabilities(features)
     with timer("decisions"):
         detections = decide(

@@ -5,6 +5,9 @@ Features of a segment (see ``segment_features``):
 - the MiniLM embedding of its context, the previous utterance by another speaker (384), so
   that an answer ("my CFO signs off") is read with its question ("who else decides?"),
 - the speaker's role (rep, prospect, unknown),
+- where the segment's turn is in the conversation (0 first, 1 last; whether it is in the
+  opening or the close), all zero for a sentence on its own: agendas open a call and next
+  steps close it,
 - rule features: which behaviors' cue patterns matched (models/patterns/cues.jsonl), whether a
   date expression, a money amount, or a question is in the segment.
 
@@ -31,12 +34,20 @@ from engine.dates import find_date_expressions
 from engine.errors import ModelError
 from engine.money import find_money
 from engine.types import FloatArray, Role
+from models.encoder import DIM
 
 HEADS_DIR = "heads"
 WEIGHTS_FILE = "behavior_heads.npz"
 META_FILE = "behavior_heads.json"
 RULE_FEATURES = (*(f"cue:{h}" for h in HEADS), "has_date", "has_money", "is_question")
 ROLE_FEATURES = ("rep", "prospect", "unknown")
+POSITION_FEATURES = ("position_known", "position", "opening", "closing")
+OPENING, CLOSING = 0.1, 0.85
+"""A turn in the first tenth of a conversation is in its opening, past 85% in its close."""
+POSITION_COLUMNS = slice(
+    2 * DIM + len(ROLE_FEATURES), 2 * DIM + len(ROLE_FEATURES) + len(POSITION_FEATURES)
+)
+"""Where the position features are in a row of ``segment_features``."""
 
 
 @dataclass(frozen=True)
@@ -63,19 +74,25 @@ def segment_features(
     context_embeddings: FloatArray,
     roles: Sequence[Role | None],
     rules: Sequence[SegmentRules],
+    positions: Sequence[float | None],
 ) -> FloatArray:
     """The feature matrix, one row per segment (order as documented above)."""
     n = embeddings.shape[0]
     role_part = np.zeros((n, len(ROLE_FEATURES)), dtype=np.float32)
+    position_part = np.zeros((n, len(POSITION_FEATURES)), dtype=np.float32)
     rule_part = np.zeros((n, len(RULE_FEATURES)), dtype=np.float32)
-    for i, (role, r) in enumerate(zip(roles, rules, strict=True)):
+    for i, (role, r, at) in enumerate(zip(roles, rules, positions, strict=True)):
         role_part[i, ROLE_FEATURES.index(role or "unknown")] = 1.0
+        if at is not None:
+            position_part[i] = (1.0, at, float(at < OPENING), float(at > CLOSING))
         for j, head in enumerate(HEADS):
             rule_part[i, j] = float(head in r.cues)
         rule_part[i, len(HEADS)] = float(r.has_date)
         rule_part[i, len(HEADS) + 1] = float(r.has_money)
         rule_part[i, len(HEADS) + 2] = float(r.is_question)
-    return np.hstack([embeddings, context_embeddings, role_part, rule_part]).astype(np.float32)
+    return np.hstack([embeddings, context_embeddings, role_part, position_part, rule_part]).astype(
+        np.float32
+    )
 
 
 @dataclass(frozen=True)
@@ -126,6 +143,7 @@ class BehaviorHeads:
             heads=list(HEADS),
             rule_features=list(RULE_FEATURES),
             role_features=list(ROLE_FEATURES),
+            position_features=list(POSITION_FEATURES),
             subtype_labels={k: list(v) for k, v in self.subtype_labels.items()},
         )
         (directory / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
@@ -144,7 +162,11 @@ def load_heads(directory: Path | None = None) -> BehaviorHeads:
             "run 'dealproof train behaviors'"
         )
     meta = json.loads(meta_src.read_text("utf-8"))
-    if meta.get("heads") != list(HEADS) or meta.get("rule_features") != list(RULE_FEATURES):
+    if (
+        meta.get("heads") != list(HEADS)
+        or meta.get("rule_features") != list(RULE_FEATURES)
+        or meta.get("position_features") != list(POSITION_FEATURES)
+    ):
         raise ModelError(
             "the behavior heads do not match this code: run 'dealproof train behaviors'"
         )

@@ -36,10 +36,15 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.behaviors.catalog import HEADS, SUBTYPE_HEADS, SUBTYPES, head_of
-from engine.behaviors.decide import agrees_to_agenda, dates_a_step
+from engine.behaviors.decide import agrees_to_agenda, dates_a_step, may_set_agenda
 from engine.behaviors.segments import segment_utterances
 from engine.types import FloatArray, Role, Utterance
-from models.behavior_heads import BehaviorHeads, segment_features, segment_rules
+from models.behavior_heads import (
+    POSITION_COLUMNS,
+    BehaviorHeads,
+    segment_features,
+    segment_rules,
+)
 from models.encoder import DIM, SentenceEncoder, load_sentence_encoder
 from models.nlp import load_nlp
 
@@ -52,6 +57,13 @@ probabilities score best on the threshold objective below (training data only, t
 stronger regularization). Weaker regularization fits the written sentences better but fires
 on more neutral meeting turns, and the heads differ in where that balance lies."""
 THRESHOLDS_BY = "moment+example"
+POSITION_HEADS = ("next_step",)
+"""The heads that read where a turn is in the conversation; the others see zeros there
+(and so weigh it 0). Chosen on the leave-one-series-out development figure
+(``eval.behaviors_dev``): next steps gain (dated 0.25 -> 0.29, undated 0.20 -> 0.28 F1),
+decisions lose (0.34 -> 0.32), and the agenda head, which only the four public meetings
+train, loses on them (leave-one-meeting-out moment F1 0.674 -> 0.612): four meetings
+teach it where their agendas happened to fall."""
 TEAM_AMI_HEADS = ("budget_discussed", "decision_process_confirmed", "next_step")
 """The heads the team's own AMI labels train. Chosen by leave-one-meeting-out F1 on the
 public training meetings (ES2002a-d, the team's meetings always in training, best threshold
@@ -75,6 +87,9 @@ class Example:
     turn: int = -1
     turn_labels: tuple[str, ...] = ()
     """The behaviors labeled on the segment's turn (moment-level scoring)."""
+    position: float | None = None
+    """Where the segment's turn is in its conversation (``Segment.position``); None for a
+    single sentence."""
 
 
 def written_examples() -> list[Example]:
@@ -139,6 +154,7 @@ def ami_examples(meetings: Sequence[str], heads: Sequence[str] = HEADS) -> list[
                     call_id=call.call_id,
                     turn=t,
                     turn_labels=tuple(sorted(behaviors.get(t, ()))),
+                    position=seg.position,
                 )
             )
     return out
@@ -158,12 +174,9 @@ def earnings_examples(every_call: int = 4, every_segment: int = 3) -> list[Examp
     return out
 
 
-def featurize(examples: Sequence[Example], encoder: SentenceEncoder) -> FloatArray:
-    nlp = load_nlp()
-    texts = [e.text for e in examples]
-    cues = list(nlp.cues(texts))
-    rules = [segment_rules(t, c) for t, c in zip(texts, cues, strict=True)]
-    embeddings = encoder.encode(texts)
+def embed(examples: Sequence[Example], encoder: SentenceEncoder) -> tuple[FloatArray, FloatArray]:
+    """The MiniLM embeddings of each example's text and of its context (zeros for none)."""
+    embeddings = encoder.encode([e.text for e in examples])
     contexts = sorted({e.context for e in examples if e.context})
     encoded = encoder.encode(contexts)
     index = {c: i for i, c in enumerate(contexts)}
@@ -171,7 +184,23 @@ def featurize(examples: Sequence[Example], encoder: SentenceEncoder) -> FloatArr
     for i, e in enumerate(examples):
         if e.context:
             context[i] = encoded[index[e.context]]
-    return segment_features(embeddings, context, [e.role for e in examples], rules)
+    return embeddings, context
+
+
+def features_of(
+    examples: Sequence[Example], embeddings: FloatArray, context: FloatArray
+) -> FloatArray:
+    """The heads' features of ``examples`` from their embeddings (see ``embed``)."""
+    texts = [e.text for e in examples]
+    cues = list(load_nlp().cues(texts))
+    rules = [segment_rules(t, c) for t, c in zip(texts, cues, strict=True)]
+    return segment_features(
+        embeddings, context, [e.role for e in examples], rules, [e.position for e in examples]
+    )
+
+
+def featurize(examples: Sequence[Example], encoder: SentenceEncoder) -> FloatArray:
+    return features_of(examples, *embed(examples, encoder))
 
 
 def _fit(x: FloatArray, y: npt.NDArray[np.int64], c: float) -> tuple[np.ndarray, float]:
@@ -208,6 +237,8 @@ def _group_folds(
     return out
 
 
+NEVER = 2.0
+"""The threshold of a head left unfit: above any probability."""
 THRESHOLD_GRID = np.round(np.arange(0.30, 0.96, 0.01), 2)
 MOMENT_WEIGHT = {
     "agenda_set": 0.5,
@@ -264,8 +295,9 @@ def _moment_f1(
 ) -> float:
     """Mean moment-level F1 over the behaviors of ``head`` on the labeled conversations, as
     ``dealproof eval behaviors`` scores it: a detected turn is correct at or next to a labeled
-    turn; a labeled turn is found when a detection is at or next to it. A prospect's agenda
-    counts only right after a rep's, as ``decide`` rules."""
+    turn; a labeled turn is found when a detection is at or next to it. An agenda stands as
+    ``decide`` rules (``may_set_agenda``; a prospect's only right after a rep's), and a next
+    step is dated by its turn (``step_dates``)."""
     f = []
     for behavior in _scored_as(head):
         labeled: dict[str, set[int]] = {}
@@ -273,16 +305,18 @@ def _moment_f1(
         rep_agenda: dict[str, set[int]] = {}
         if head == "agenda_set":
             for i, prob in zip(rows.tolist(), p.tolist(), strict=True):
-                if prob >= t and examples[i].role == "rep":
-                    rep_agenda.setdefault(examples[i].call_id, set()).add(examples[i].turn)
+                e = examples[i]
+                if prob >= t and e.role == "rep" and may_set_agenda(e.text, e.role):
+                    rep_agenda.setdefault(e.call_id, set()).add(e.turn)
         for i, prob in zip(rows.tolist(), p.tolist(), strict=True):
             e = examples[i]
             if behavior in e.turn_labels:
                 labeled.setdefault(e.call_id, set()).add(e.turn)
             if prob < t or (head == "next_step" and dated[i] != (behavior == "next_step_dated")):
                 continue
-            if head == "agenda_set" and not agrees_to_agenda(
-                e.role, e.turn, rep_agenda.get(e.call_id, set())
+            if head == "agenda_set" and not (
+                may_set_agenda(e.text, e.role)
+                and agrees_to_agenda(e.role, e.turn, rep_agenda.get(e.call_id, set()))
             ):
                 continue
             detected.setdefault(e.call_id, set()).add(e.turn)
@@ -330,6 +364,27 @@ def _best_threshold(
     return best
 
 
+def step_dates(examples: Sequence[Example]) -> npt.NDArray[np.bool_]:
+    """Whether a next step in each example would be dated, as ``decide`` dates it: by a
+    date anywhere in its turn (a segment of a conversation), else in itself (a sentence)."""
+    own = [dates_a_step(e.text) for e in examples]
+    dated_turns = {(e.call_id, e.turn) for e, d in zip(examples, own, strict=True) if d}
+    return np.array(
+        [
+            d or (bool(e.call_id) and (e.call_id, e.turn) in dated_turns)
+            for e, d in zip(examples, own, strict=True)
+        ],
+        dtype=bool,
+    )
+
+
+def without_positions(x: FloatArray) -> FloatArray:
+    """``x`` with the position features zeroed (for heads outside ``POSITION_HEADS``)."""
+    out = x.copy()
+    out[:, POSITION_COLUMNS] = 0.0
+    return out
+
+
 def train_heads(
     examples: Sequence[Example],
     x: FloatArray,
@@ -337,19 +392,26 @@ def train_heads(
     c: float | Sequence[float] = 1.0,
     folds: int = 5,
     encoder: str = "all-MiniLM-L6-v2",
+    only: Sequence[str] = HEADS,
 ) -> BehaviorHeads:
     """Fit every head (regularization and threshold from cross-validation) and the subtype
     heads. ``c``: one inverse regularization strength, or several for each head to choose
-    from (see ``REGULARIZATION_C``)."""
+    from (see ``REGULARIZATION_C``). Heads not in ``only`` are left unfit and never fire
+    (a threshold above any probability), for measurements that need just some."""
     grid = (float(c),) if isinstance(c, int | float) else tuple(float(v) for v in c)
     labels = np.array([e.labels for e in examples], dtype=np.int64)
-    dated = np.array([dates_a_step(e.text) for e in examples], dtype=bool)
+    dated = step_dates(examples)
     weights = np.zeros((len(HEADS), x.shape[1]))
     bias = np.zeros(len(HEADS))
     thresholds = np.zeros(len(HEADS))
     report: dict[str, dict[str, float]] = {}
     chosen_c: dict[str, float] = {}
+    unplaced = without_positions(x)
     for j, head in enumerate(HEADS):
+        if head not in only:
+            thresholds[j] = NEVER
+            continue
+        xh = x if head in POSITION_HEADS else unplaced
         used = labels[:, j] != IGNORE
         fs = _group_folds(examples, labels[:, j], folds)
         best: tuple[float, float, float, float, float | None] | None = None
@@ -359,14 +421,14 @@ def train_heads(
                 train = used & (fs != k)
                 if not np.any(fs == k):
                     continue
-                w, b = _fit(x[train], labels[train, j], value)
-                oof[fs == k] = 1 / (1 + np.exp(-(x[fs == k] @ w + b)))
+                w, b = _fit(xh[train], labels[train, j], value)
+                oof[fs == k] = 1 / (1 + np.exp(-(xh[fs == k] @ w + b)))
             score, t, f1, moment = _best_threshold(examples, labels, oof, dated, j)
             if best is None or score > best[0]:
                 best = (score, value, t, f1, moment)
         assert best is not None
         _, chosen_c[head], thresholds[j], f1, moment = best
-        weights[j], bias[j] = _fit(x[used], labels[used, j], chosen_c[head])
+        weights[j], bias[j] = _fit(xh[used], labels[used, j], chosen_c[head])
         report[head] = {
             "positives": int(labels[used, j].sum()),
             "examples": int(used.sum()),
@@ -374,13 +436,13 @@ def train_heads(
         }
         if moment is not None:
             report[head]["cv_moment_f1"] = round(moment, 3)
-    sub_w, sub_b, sub_labels = _train_subtypes(examples, x, grid[0])
+    sub_w, sub_b, sub_labels = _train_subtypes(examples, unplaced, grid[0])
     digest = hashlib.sha256(
         "\n".join(f"{e.source}|{e.role}|{e.text}|{e.context}|{e.labels}" for e in examples).encode()
     ).hexdigest()
     # The version names the data and every setting that changes the weights.
     setup = hashlib.sha256(
-        f"{digest}|{encoder}|{list(grid)}|{folds}|{THRESHOLDS_BY}".encode()
+        f"{digest}|{encoder}|{list(grid)}|{folds}|{THRESHOLDS_BY}|{POSITION_HEADS}".encode()
     ).hexdigest()
     version = f"{HEADS_VERSION_PREFIX}.{setup[:8]}"
     meta = {
@@ -395,6 +457,7 @@ def train_heads(
         },
         "cross_validation": report,
         "thresholds_by": THRESHOLDS_BY,
+        "position_heads": list(POSITION_HEADS),
         "thresholds": {h: float(t) for h, t in zip(HEADS, thresholds, strict=True)},
     }
     return BehaviorHeads(weights, bias, thresholds, sub_w, sub_b, sub_labels, version, meta)
@@ -428,8 +491,9 @@ def _train_subtypes(
     return weights, biases, names
 
 
-def train_behaviors(out_dir: Path, *, ami_meetings: Sequence[str] | None = None) -> BehaviorHeads:
-    """Build the training set, fit, and save the heads to ``out_dir``."""
+def training_examples(ami_meetings: Sequence[str] | None = None) -> list[Example]:
+    """The whole training set: written sentences, labeled meetings (the public training
+    meetings and the team's, or only those named), earnings negatives."""
     from eval.labeled import AMI_TRAIN, team_ami_meetings
 
     examples = written_examples()
@@ -438,7 +502,12 @@ def train_behaviors(out_dir: Path, *, ami_meetings: Sequence[str] | None = None)
         examples += ami_examples(team_ami_meetings(), TEAM_AMI_HEADS)
     else:
         examples += ami_examples(ami_meetings)
-    examples += earnings_examples()
+    return examples + earnings_examples()
+
+
+def train_behaviors(out_dir: Path, *, ami_meetings: Sequence[str] | None = None) -> BehaviorHeads:
+    """Build the training set, fit, and save the heads to ``out_dir``."""
+    examples = training_examples(ami_meetings)
     encoder = load_sentence_encoder()
     x = featurize(examples, encoder)
     heads = train_heads(examples, x, c=REGULARIZATION_C, encoder=encoder.name)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
@@ -90,7 +90,9 @@ def detect_behaviors(
     if progress:
         progress("behaviors", 0.6)
     context = _context_embeddings(segments, models.encoder)
-    features = segment_features(embeddings, context, [s.role for s in segments], rules)
+    features = segment_features(
+        embeddings, context, [s.role for s in segments], rules, [s.position for s in segments]
+    )
     probabilities = models.heads.probabilities(features)
     detections = decide(
         segments, probabilities, models.heads.thresholds, [r.has_date for r in rules]
@@ -147,7 +149,7 @@ def _with_subtypes(
     for d in detections:
         if d.behavior in SUBTYPE_HEADS and d.subtype is None:
             subtype, _ = heads.subtype(d.behavior, features[d.segment : d.segment + 1])[0]
-            d = Detection(d.segment, d.behavior, d.confidence, subtype or None)
+            d = replace(d, subtype=subtype or None)
         out.append(d)
     return out
 
@@ -170,7 +172,8 @@ def _evidence(
     for d in detections:
         seg = segments[d.segment]
         refs = [EntityRef(e.label, e.text) for e in entities.get(d.segment, ())]
-        fields = extract_fields(d.behavior, seg.text, seg.role, refs, clock)
+        dated_by = None if d.date_segment is None else segments[d.date_segment].text
+        fields = extract_fields(d.behavior, seg.text, seg.role, refs, clock, date_text=dated_by)
         if fields is None:
             continue
         if d.behavior in tracker_names:

@@ -6,10 +6,13 @@ How rules and the classifier combine:
 2. A head's probability at or above its threshold (chosen by cross-validation on the training
    data) is a detection of that behavior.
 3. Hard rules on top, because the definitions demand them:
-   - a next step is ``next_step_dated`` only when a date or time expression is in the same
-     segment, else ``next_step_undated``; "today" or "this morning" that names the call
-     itself ("thanks for your time today", "what we covered today", "today's call") dates
-     nothing;
+   - a next step is ``next_step_dated`` only when a date or time expression that can date
+     a step (a time set by an event, "by our next call", "after this meeting", counts) is
+     in the same turn (utterance), else ``next_step_undated``; "today" or "this
+     morning" that names the call itself ("thanks for your time today", "what we covered
+     today", "today's call") dates nothing. The turn, not the sentence, because the time and
+     the task are often said apart ("Next meeting's in thirty minutes. Until then, you're
+     working on the components.");
    - a segment is an agenda or a next step, not both: the plan of this call and what
      happens after it are told apart by the two heads, and when both pass their thresholds
      the one further above its threshold wins (the agenda on a tie);
@@ -21,7 +24,11 @@ How rules and the classifier combine:
      plan, and openings sit where agendas do, so the classifier alone takes them for one;
    - ``agenda_set`` is the rep's behavior: a prospect's segment counts only as agreement
      right after it, i.e. when the rep's utterance just before holds an agenda detection
-     (BEHAVIORS.md). A prospect musing about what to cover is not the call's agenda.
+     (BEHAVIORS.md). A prospect musing about what to cover is not the call's agenda;
+   - a rep's segment with fewer than three words beyond fillers and acknowledgements
+     ("Okay.", "Mm-hmm.", "Right, cool.") sets no agenda: the classifier reads the rep's
+     role and the call's rhythm into it, but there is nothing a manager could check. (A
+     prospect's short "Sounds good." right after the rep's agenda is agreement and stands.)
 """
 
 from __future__ import annotations
@@ -35,9 +42,16 @@ import numpy.typing as npt
 
 from engine.behaviors.catalog import HEADS
 from engine.behaviors.segments import Segment
-from engine.dates import find_date_expressions
+from engine.dates import find_date_expressions, find_event_times
+from engine.types import Role
 
 QUESTION_CONFIDENCE = 0.9
+MIN_AGENDA_WORDS = 3
+_FILLER = re.compile(
+    r"um|uh|er|ah|hmm|mm|mm-hmm|uh-huh|okay|ok|yeah|yep|yes|right|so|well|alright|cool|sure"
+    r"|great|oh|and|but|just|then|now|good|fine|i|mean|like|you|know"
+)
+_WORD = re.compile(r"[a-z][a-z'-]*")
 _OPEN_START = re.compile(
     r"^(?:\W*(?:so|and|okay|ok|um|uh|well|right|great|now)\b[\s,]*)*"
     r"(what|how|why|where|when|which|who|tell me|walk me|describe|talk me|help me understand)\b",
@@ -87,10 +101,11 @@ _CALL_AFTER = re.compile(
 
 
 def dates_a_step(text: str) -> bool:
-    """Whether ``text`` holds a date or time that can date a next step: any expression the
-    date finder finds, except "today" / "this morning" naming the call itself (thanks for
-    today, what we covered today, today's call) or the present ("how payroll runs today"),
-    and a month something dates from ("the outage from January")."""
+    """Whether ``text`` holds a date or time that can date a next step: a time set by an
+    event of the conversation ("by the next meeting", "after this call"), or any
+    expression the date finder finds, except "today" / "this morning" naming the call
+    itself (thanks for today, what we covered today, today's call) or the present ("how
+    payroll runs today"), and a month something dates from ("the outage from January")."""
     for m in find_date_expressions(text):
         if _MONTH_ORIGIN.fullmatch(m.text):
             continue
@@ -103,7 +118,7 @@ def dates_a_step(text: str) -> bool:
             and _CALL_AFTER.match(text, m.end) is None
         ):
             return True
-    return False
+    return bool(find_event_times(text))
 
 
 @dataclass(frozen=True)
@@ -114,6 +129,9 @@ class Detection:
     behavior: str
     confidence: float
     subtype: str | None = None
+    date_segment: int | None = None
+    """For ``next_step_dated``: the segment whose date dates it (itself or another sentence
+    of its turn)."""
 
 
 def decide(
@@ -126,7 +144,14 @@ def decide(
     out: list[Detection] = []
     agenda, step = HEADS.index("agenda_set"), HEADS.index("next_step")
     rep_agenda: set[int] = set()  # utterances in which the rep set an agenda
-    for seg, probs, dated in zip(segments, probabilities, has_date, strict=True):
+    turn_date = turn_dates(
+        [s.utterance_index for s in segments],
+        [
+            dates_a_step(s.text) if d else bool(find_event_times(s.text))
+            for s, d in zip(segments, has_date, strict=True)
+        ],
+    )
+    for seg, probs in zip(segments, probabilities, strict=True):
         margin = probs - thresholds
         both = margin[agenda] >= 0 and margin[step] >= 0
         loser = (step if margin[agenda] >= margin[step] else agenda) if both else -1
@@ -135,21 +160,44 @@ def decide(
             if p < thresholds[j] or j == loser:
                 continue
             if head == "agenda_set":
-                if is_pleasantry(seg.text) or not agrees_to_agenda(
+                if not may_set_agenda(seg.text, seg.role) or not agrees_to_agenda(
                     seg.role, seg.utterance_index, rep_agenda
                 ):
                     continue
                 if seg.role == "rep":
                     rep_agenda.add(seg.utterance_index)
-            behavior = head
             if head == "next_step":
-                step_dated = dated and dates_a_step(seg.text)
-                behavior = "next_step_dated" if step_dated else "next_step_undated"
-            out.append(Detection(seg.index, behavior, p))
+                dated_by = turn_date.get(seg.utterance_index)
+                behavior = "next_step_undated" if dated_by is None else "next_step_dated"
+                out.append(Detection(seg.index, behavior, p, date_segment=dated_by))
+                continue
+            out.append(Detection(seg.index, head, p))
         question = question_subtype(seg.text) if seg.role == "rep" else None
         if question is not None:
             out.append(Detection(seg.index, "rep_question", QUESTION_CONFIDENCE, question))
     return out
+
+
+def turn_dates(turns: Sequence[int], dates_step: Sequence[bool]) -> dict[int, int]:
+    """Per turn, the index of its first segment whose date can date a step; ``turns`` and
+    ``dates_step`` (``dates_a_step`` of each segment) run over the segments in call order."""
+    out: dict[int, int] = {}
+    for i, (turn, dated) in enumerate(zip(turns, dates_step, strict=True)):
+        if dated and turn not in out:
+            out[turn] = i
+    return out
+
+
+def may_set_agenda(text: str, role: Role | None) -> bool:
+    """Whether a segment says enough to be an agenda: no pleasantry, and no rep's segment
+    that is thin (see ``is_thin``)."""
+    return not (is_pleasantry(text) or (role == "rep" and is_thin(text)))
+
+
+def is_thin(text: str) -> bool:
+    """Fewer than ``MIN_AGENDA_WORDS`` words beyond fillers and acknowledgements."""
+    words = [w for w in _WORD.findall(text.lower()) if not _FILLER.fullmatch(w)]
+    return len(words) < MIN_AGENDA_WORDS
 
 
 def agrees_to_agenda(role: str | None, turn: int, rep_agenda: set[int]) -> bool:

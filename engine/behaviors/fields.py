@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.dates import find_date_expressions, resolve_date
+from engine.dates import find_date_expressions, find_event_times, resolve_date
 from engine.money import find_money, words_to_number
 from engine.types import Role
 
@@ -78,9 +78,12 @@ def extract_fields(
     role: Role | None,
     entities: Sequence[EntityRef],
     clock: CallClock,
+    *,
+    date_text: str | None = None,
 ) -> dict[str, Any] | None:
     """The fields of ``behavior`` found in ``text``; None when the behavior cannot stand
-    without a field that is missing (a competitor with no name)."""
+    without a field that is missing (a competitor with no name). A dated next step takes
+    its date from ``date_text`` when given (the sentence that dates it, see decide.py)."""
     if behavior == "agenda_set":
         return _agenda(text)
     if behavior == "budget_discussed":
@@ -98,7 +101,8 @@ def extract_fields(
     if behavior in ("next_step_dated", "next_step_undated"):
         fields = {"action": _action(text), "owner": _owner(text, role)}
         if behavior == "next_step_dated":
-            mentions = find_date_expressions(text)
+            said = text if date_text is None else date_text
+            mentions = find_date_expressions(said) or find_event_times(said)
             expr = mentions[0].text if mentions else None
             fields["date_expr"] = expr
             fields["due"] = _resolve(expr, clock)

@@ -33,6 +33,8 @@ class Segment:
     end: float | None
     context: str
     """The previous utterance by another speaker (what this segment may answer)."""
+    position: float | None = None
+    """Where in the call its utterance is, from 0 (the first) to 1 (the last)."""
 
     @property
     def words(self) -> int:
@@ -75,6 +77,7 @@ def segment_utterances(
     ``context_words`` words the previous other speaker said: the end of a question is what
     an answer responds to, and a short context is cheap to embed."""
     segments: list[Segment] = []
+    last = max(1, len(utterances) - 1)
     run = ""  # what the last speaker with words said since another speaker had words
     last_speaker: str | None = None
     previous_other = ""
@@ -98,6 +101,7 @@ def segment_utterances(
                     start=start,
                     end=end,
                     context=previous_other,
+                    position=ui / last,
                 )
             )
         if text:

@@ -15,6 +15,7 @@ from engine.dates import (
     Granularity,
     ResolvedDate,
     find_date_expressions,
+    find_event_times,
     resolve_date,
 )
 
@@ -395,3 +396,27 @@ def test_found_expressions_resolve() -> None:
     text = "Let's do a demo next Tuesday at 2pm, and I'll send pricing by end of the week."
     dues = [resolve_date(m.text, MONDAY, NY).due for m in find_date_expressions(text)]
     assert dues == ["2026-03-10T14:00:00-04:00", "2026-03-06"]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Can you have the numbers by our next meeting?", ["by our next meeting"]),
+        ("I'll send the deck before the next call.", ["before the next call"]),
+        ("For the next meeting, bring the model.", ["For the next meeting"]),
+        ("I'll email you after this call.", ["after this call"]),
+        ("When this meeting's finished you get a questionnaire.", ["When this meeting's finished"]),
+        ("In the meantime, have a look at the trial.", ["In the meantime"]),
+        ("Between now and then, think about it.", ["Between now and then"]),
+        ("Sure, I'll send it afterwards.", ["afterwards"]),
+        ("Once you're back, send the slides.", ["Once you're back"]),
+        ("Let's get your CFO on the next call.", []),
+        ("The next meeting should cover pricing.", []),
+        ("We'll touch base soon.", []),
+    ],
+)
+def test_finds_times_set_by_an_event(text: str, found: list[str]) -> None:
+    assert [m.text for m in find_event_times(text)] == found
+    for m in find_event_times(text):
+        assert text[m.start : m.end] == m.text
+        assert resolve_date(m.text, MONDAY, NY).due is None

@@ -15,6 +15,7 @@ from engine.behaviors.decide import (
     dates_a_step,
     decide,
     is_pleasantry,
+    is_thin,
     question_subtype,
 )
 from engine.behaviors.segments import Segment
@@ -99,7 +100,7 @@ def _head_order(behavior: str) -> int:
     return HEADS.index("next_step" if behavior.startswith("next_step") else behavior)
 
 
-def test_next_step_is_dated_only_with_a_date_in_the_segment() -> None:
+def test_next_step_is_dated_only_with_a_date_in_its_turn() -> None:
     segments = [seg(0, "I'll send it by Friday."), seg(1, "Let's touch base soon.")]
     p = probs({NEXT: 0.9}, {NEXT: 0.9})
     out = decide(segments, p, thresholds(), [True, False])
@@ -109,6 +110,43 @@ def test_next_step_is_dated_only_with_a_date_in_the_segment() -> None:
     ]
     assert decide(segments, p, thresholds(), [False, False])[0].behavior == "next_step_undated"
     assert not any(d.behavior == "next_step" for d in out)
+    assert out[0].date_segment == 0 and out[1].date_segment is None
+
+
+def test_a_date_said_in_another_sentence_of_the_turn_dates_the_step() -> None:
+    segments = [
+        seg(0, "Next meeting's in thirty minutes.", utterance=0),
+        seg(1, "Until then you're working on the components.", utterance=0),
+        seg(2, "And I'll send the deck.", utterance=1),
+    ]
+    p = probs({}, {NEXT: 0.9}, {NEXT: 0.9})
+    out = decide(segments, p, thresholds(), [True, False, False])
+    assert out == [
+        Detection(1, "next_step_dated", 0.9, date_segment=0),
+        Detection(2, "next_step_undated", 0.9),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "kept"),
+    [
+        ("Okay.", "rep", False),
+        ("Mm-hmm.", "rep", False),
+        ("Right , okay , cool .", "rep", False),
+        ("Five minutes to go.", "rep", True),
+        ("Let's start with pricing.", "rep", True),
+    ],
+)
+def test_a_reps_bare_acknowledgement_sets_no_agenda(text: str, role: Role, kept: bool) -> None:
+    out = decide([seg(0, text, role=role)], probs({AGENDA: 0.9}), thresholds(), [False])
+    assert bool(out) == kept
+    assert is_thin(text) != kept
+
+
+def test_a_prospects_short_agreement_to_the_agenda_stands() -> None:
+    segments = [seg(0, "Let's start with pricing, then the rollout."), seg(1, "Sure.", "prospect")]
+    out = decide(segments, probs({AGENDA: 0.9}, {AGENDA: 0.9}), thresholds(), [False, False])
+    assert [(d.segment, d.behavior) for d in out] == [(0, "agenda_set"), (1, "agenda_set")]
 
 
 def test_today_naming_the_call_dates_no_next_step() -> None:
@@ -139,6 +177,10 @@ def test_today_naming_the_call_dates_no_next_step() -> None:
         ("Walk me through how payroll runs today, then I'll show you the tool.", False),
         ("I'll also send the incident report from January.", False),
         ("I'll send the deck.", False),
+        ("I'll send the deck after this call.", True),
+        ("Can you have the numbers by our next meeting?", True),
+        ("In the meantime, have a look at the trial.", True),
+        ("Let's get your CFO on the next call.", False),
     ],
 )
 def test_dates_a_step(text: str, dated: bool) -> None:

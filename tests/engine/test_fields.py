@@ -190,6 +190,25 @@ def test_dated_next_step_with_no_date_found_keeps_null_date() -> None:
     assert out == {"action": "send", "owner": "rep", "date_expr": None, "due": None}
 
 
+def test_a_step_dated_by_another_sentence_of_its_turn_takes_that_date() -> None:
+    out = extract_fields(
+        "next_step_dated",
+        "Until then you'll work on the components.",
+        "rep",
+        (),
+        CLOCK,
+        date_text="Next meeting's on Friday at two.",
+    )
+    assert out is not None
+    assert out["date_expr"] == "Friday at two"
+    assert out["due"] == "2026-03-06T14:00:00-05:00"
+
+
+def test_a_step_timed_by_an_event_keeps_its_words_and_no_due_date() -> None:
+    out = fields("next_step_dated", "I'll send the proposal after this call.", "rep")
+    assert out == {"action": "send", "owner": "rep", "date_expr": "after this call", "due": None}
+
+
 def test_undated_next_step_has_action_and_owner_only() -> None:
     assert fields("next_step_undated", "Let's touch base soon.", "rep") == {
         "action": "touch base",

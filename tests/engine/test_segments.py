@@ -227,3 +227,19 @@ def test_segment_is_frozen() -> None:
     assert isinstance(seg, Segment)
     with pytest.raises(AttributeError):
         seg.text = "changed"  # type: ignore[misc]
+
+
+def test_position_runs_from_the_first_utterance_to_the_last() -> None:
+    utterances = [
+        utt("u0", "A", "Hi there. Thanks for joining us today."),
+        utt("u1", "B", "Sure."),
+        utt("u2", "A", "Let me share my screen."),
+    ]
+    segments = segment_utterances(utterances)
+    assert [(s.utterance_index, s.position) for s in segments] == [
+        (0, 0.0),
+        (1, 0.5),
+        (2, 1.0),
+    ]
+    (alone,) = segment_utterances([utt("u0", "A", "Just one thing to say here.")])
+    assert alone.position == 0.0

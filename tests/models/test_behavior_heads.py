@@ -12,6 +12,8 @@ from engine.behaviors.catalog import HEADS, SUBTYPE_HEADS, SUBTYPES
 from engine.errors import ModelError
 from models.behavior_heads import (
     META_FILE,
+    POSITION_COLUMNS,
+    POSITION_FEATURES,
     ROLE_FEATURES,
     RULE_FEATURES,
     WEIGHTS_FILE,
@@ -24,7 +26,7 @@ from models.behavior_heads import (
 )
 from models.encoder import DIM
 
-FEATURES = 2 * DIM + len(ROLE_FEATURES) + len(RULE_FEATURES)
+FEATURES = 2 * DIM + len(ROLE_FEATURES) + len(POSITION_FEATURES) + len(RULE_FEATURES)
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +58,7 @@ def test_shipped_heads_match_the_code(shipped: BehaviorHeads) -> None:
     assert shipped.thresholds.shape == (len(HEADS),)
     assert shipped.meta["heads"] == list(HEADS)
     assert shipped.meta["rule_features"] == list(RULE_FEATURES)
+    assert shipped.meta["position_features"] == list(POSITION_FEATURES)
     assert shipped.meta["role_features"] == list(ROLE_FEATURES)
     assert np.all((shipped.thresholds >= 0.3) & (shipped.thresholds <= 0.95))
     assert shipped.version.startswith("1.")
@@ -65,6 +68,17 @@ def test_shipped_heads_match_the_code(shipped: BehaviorHeads) -> None:
         assert set(labels) <= set(SUBTYPES[behavior])
         assert shipped.subtype_weights[behavior].shape == (len(labels), FEATURES)
         assert shipped.subtype_bias[behavior].shape == (len(labels),)
+
+
+def test_only_the_position_heads_read_the_position(shipped: BehaviorHeads) -> None:
+    from models.training import POSITION_HEADS
+
+    assert shipped.meta["position_heads"] == list(POSITION_HEADS)
+    for j, head in enumerate(HEADS):
+        weights = shipped.weights[j, POSITION_COLUMNS]
+        assert np.any(weights != 0) == (head in POSITION_HEADS), head
+    for behavior in shipped.subtype_weights:
+        assert not np.any(shipped.subtype_weights[behavior][:, POSITION_COLUMNS])
 
 
 def test_probabilities_shape_and_range(shipped: BehaviorHeads) -> None:
@@ -113,10 +127,11 @@ def test_missing_files_say_how_to_train(tmp_path: Path) -> None:
         load_heads(tmp_path)
 
 
-def test_heads_of_other_code_say_how_to_train(tmp_path: Path) -> None:
+@pytest.mark.parametrize("key", ["heads", "rule_features", "position_features"])
+def test_heads_of_other_code_say_how_to_train(tmp_path: Path, key: str) -> None:
     tiny_heads().save(tmp_path)
     meta = json.loads((tmp_path / META_FILE).read_text())
-    meta["heads"] = meta["heads"][:-1]
+    meta[key] = meta[key][:-1]
     (tmp_path / META_FILE).write_text(json.dumps(meta))
     with pytest.raises(ModelError, match=r"do not match this code.*dealproof train behaviors"):
         load_heads(tmp_path)
@@ -152,14 +167,17 @@ def test_segment_rules_and_features_layout() -> None:
     assert plain == SegmentRules(frozenset(), False, False, False)
     emb = np.full((2, DIM), 0.5, dtype=np.float32)
     ctx = np.full((2, DIM), -0.5, dtype=np.float32)
-    x = segment_features(emb, ctx, ["rep", None], [rules, plain])
+    x = segment_features(emb, ctx, ["rep", None], [rules, plain], [0.05, None])
     assert x.shape == (2, FEATURES)
     assert x.dtype == np.float32
     assert np.all(x[:, :DIM] == 0.5)
     assert np.all(x[:, DIM : 2 * DIM] == -0.5)
     roles = x[:, 2 * DIM : 2 * DIM + len(ROLE_FEATURES)]
     assert roles.tolist() == [[1, 0, 0], [0, 0, 1]]
-    rule_part = x[:, 2 * DIM + len(ROLE_FEATURES) :]
+    at = 2 * DIM + len(ROLE_FEATURES)
+    position = x[:, at : at + len(POSITION_FEATURES)]
+    assert position.tolist() == [[1, pytest.approx(0.05), 1, 0], [0, 0, 0, 0]]
+    rule_part = x[:, at + len(POSITION_FEATURES) :]
     on = {RULE_FEATURES[j] for j in np.flatnonzero(rule_part[0])}
     assert on == {"cue:budget_discussed", "has_date", "has_money", "is_question"}
     assert not rule_part[1].any()

@@ -21,6 +21,7 @@ from models.training import (
     _group_folds,
     _moment_f1,
     ami_examples,
+    step_dates,
     train_heads,
     written_examples,
 )
@@ -188,7 +189,7 @@ def meeting_row(call: str, turn: int, label: int, turn_labels: tuple[str, ...] =
     labels = [0] * len(HEADS)
     labels[HEADS.index("agenda_set")] = label
     return Example(
-        f"{call} turn {turn}",
+        f"{call}: the plan for turn {turn}",
         "",
         "rep",
         tuple(labels),
@@ -198,6 +199,21 @@ def meeting_row(call: str, turn: int, label: int, turn_labels: tuple[str, ...] =
         turn=turn,
         turn_labels=turn_labels,
     )
+
+
+def test_a_next_step_is_dated_by_any_sentence_of_its_turn() -> None:
+    said = [
+        ("m1", 3, "Next meeting's in thirty minutes."),
+        ("m1", 3, "Until then you work on the components."),
+        ("m1", 4, "And I'll look at the budget."),
+        ("", -1, "I'll send the deck."),
+        ("", -1, "I'll send the deck by Friday."),
+    ]
+    examples = [
+        Example(text, "", "rep", (0,) * len(HEADS), call_id=call, turn=turn)
+        for call, turn, text in said
+    ]
+    assert step_dates(examples).tolist() == [True, True, False, False, True]
 
 
 def test_a_meeting_falls_in_one_fold() -> None:
@@ -223,6 +239,20 @@ def test_moment_f1_scores_as_the_eval_does() -> None:
     f1 = _moment_f1(examples, rows, p, dated, "agenda_set", 0.5)
     precision, recall = 1 / 2, 1 / 2
     assert f1 == pytest.approx(2 * precision * recall / (precision + recall))
+
+
+def test_moment_f1_drops_a_reps_bare_acknowledgement_as_decide_does() -> None:
+    # Label on turn 2; the rep's "Okay." on turn 3 would be correct by position, but decide()
+    # sets no agenda on it, so the objective must not count it either.
+    examples = [
+        meeting_row("m1", t, int(t == 2), ("agenda_set",) if t == 2 else ()) for t in range(6)
+    ]
+    examples[3] = replace(examples[3], text="Okay.")
+    p = np.array([0.9 if t == 3 else 0.1 for t in range(6)])
+    dated = np.zeros(6, dtype=bool)
+    assert _moment_f1(examples, np.arange(6), p, dated, "agenda_set", 0.5) == 0.0
+    examples[3] = replace(examples[3], text="Let's start with the budget.")
+    assert _moment_f1(examples, np.arange(6), p, dated, "agenda_set", 0.5) == 1.0
 
 
 def test_moment_f1_keeps_a_prospect_agenda_only_right_after_the_reps() -> None:

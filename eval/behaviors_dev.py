@@ -1,0 +1,133 @@
+"""Leave-one-series-out figures on the training meetings: what behavior changes are judged on.
+
+``python -m eval.behaviors_dev [--json OUT]``
+
+The held-out sets (AMI ES2003a-d, the team's sales calls) are measured once per change, after
+it is chosen; a change is chosen on this figure, which touches neither. The training meetings
+fall into five series (ES2002a-d with the public labels, ES2005-ES2008 with the team's). For
+each series, heads are trained exactly as ``dealproof train behaviors`` trains them
+(``models.training.train_heads``: the same written sentences, earnings negatives, inner
+cross-validation for regularization and thresholds) on everything but that series, and then
+detect on its meetings through ``decide`` as ``detect_behaviors`` does; every detection and
+label of the five folds is scored together as ``dealproof eval behaviors`` scores (moment
+level, BEHAVIORS.md). In the fold without ES2002 the agenda head has no meeting at all, as
+only the public labels train it. Only the four core heads are fit: the others decide none of
+the scored behaviors.
+
+Sentence embeddings of the whole training set are computed once and kept in the cache
+directory (``models.registry.cache_dir``), keyed by the texts and the encoder, so a change
+of rules or features is judged in minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from engine.attribution import utterances_from_transcript
+from engine.behaviors.decide import best_per_utterance, decide
+from engine.behaviors.segments import Segment, segment_utterances
+from engine.types import FloatArray
+from eval.behaviors import SetScore, format_score, score_turns
+from eval.labeled import ami_calls
+from models.behavior_heads import (
+    POSITION_FEATURES,
+    ROLE_FEATURES,
+    RULE_FEATURES,
+    BehaviorHeads,
+)
+from models.encoder import DIM, load_sentence_encoder
+from models.registry import cache_dir
+from models.training import (
+    CORE_HEADS,
+    REGULARIZATION_C,
+    Example,
+    embed,
+    features_of,
+    train_heads,
+    training_examples,
+)
+
+HAS_DATE = 2 * DIM + len(ROLE_FEATURES) + len(POSITION_FEATURES) + RULE_FEATURES.index("has_date")
+"""The has_date rule feature's column in ``segment_features``."""
+
+
+def series_of(call_id: str) -> str:
+    """The AMI series of a meeting: ES2002a -> ES2002."""
+    return call_id[:-1]
+
+
+def cached_features(examples: Sequence[Example]) -> FloatArray:
+    """``featurize(examples)``; the embeddings, its slow part, come from the cache when
+    these examples were embedded before."""
+    encoder = load_sentence_encoder()
+    key = hashlib.sha256(encoder.name.encode())
+    for e in examples:
+        key.update(f"{e.text}\x1f{e.context}\x1e".encode())
+    path = cache_dir() / "dev" / f"embeddings-{key.hexdigest()[:16]}.npz"
+    if path.is_file():
+        with np.load(path) as cached:
+            embeddings, context = cached["embeddings"], cached["context"]
+    else:
+        embeddings, context = embed(examples, encoder)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, embeddings=embeddings, context=context)
+    return features_of(examples, embeddings, context)
+
+
+def detected_turns(
+    heads: BehaviorHeads, segments: Sequence[Segment], x: FloatArray
+) -> dict[str, set[int]]:
+    """The turns holding each behavior, as ``detect_behaviors`` decides them, from one
+    conversation's ``segments`` and their features ``x`` (a row each, in order)."""
+    if len(segments) != x.shape[0]:
+        raise ValueError(f"{len(segments)} segments but {x.shape[0]} feature rows")
+    has_date = [bool(v) for v in x[:, HAS_DATE]]
+    detections = best_per_utterance(
+        decide(segments, heads.probabilities(x), heads.thresholds, has_date), segments
+    )
+    out: dict[str, set[int]] = {}
+    for d in detections:
+        out.setdefault(d.behavior, set()).add(segments[d.segment].utterance_index)
+    return out
+
+
+def dev_score() -> SetScore:
+    examples = training_examples()
+    x = cached_features(examples)
+    calls = sorted({e.call_id for e in examples if e.call_id})
+    score = SetScore("training meetings, leave one series out", trained_on=False)
+    for series in sorted({series_of(c) for c in calls}):
+        keep = [i for i, e in enumerate(examples) if series_of(e.call_id or "__") != series]
+        heads = train_heads(
+            [examples[i] for i in keep], x[keep], c=REGULARIZATION_C, only=CORE_HEADS
+        )
+        for call in ami_calls(tuple(c for c in calls if series_of(c) == series)):
+            rows = [i for i, e in enumerate(examples) if e.call_id == call.call_id]
+            utterances, _ = utterances_from_transcript(call.transcript)
+            segments = segment_utterances(utterances)
+            score_turns(score, call, detected_turns(heads, segments, x[rows]))
+        print(f"  {series}: done", file=sys.stderr)
+    return score
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.behaviors_dev", description=__doc__)
+    parser.add_argument("--json", type=Path, metavar="OUT", help="also write JSON")
+    args = parser.parse_args(argv)
+    score = dev_score()
+    print(format_score(score))
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(score.as_dict(), indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""The development figure decides as the product does: ``detected_turns`` on a call's
+features gives the turns ``detect_behaviors`` gives evidence on, and the series split keeps
+each AMI series whole."""
+
+from __future__ import annotations
+
+from engine.attribution import utterances_from_transcript
+from engine.behaviors.catalog import HEADS, SCORED
+from engine.behaviors.segments import segment_utterances
+from eval.behaviors_dev import detected_turns, series_of
+from eval.labeled import sales_calls
+from models.behavior_heads import load_default_heads
+from models.encoder import load_sentence_encoder
+from models.training import Example, featurize
+from pipelines.behaviors import detect_behaviors
+
+
+def test_series_of_a_meeting() -> None:
+    assert series_of("ES2002a") == "ES2002"
+    assert series_of("ES2008d") == "ES2008"
+
+
+def test_dev_decisions_are_the_pipelines() -> None:
+    call = sales_calls()[0]  # a whole call with roles, from eval/data
+    utterances, _ = utterances_from_transcript(call.transcript)
+    segments = segment_utterances(utterances)
+    examples = [
+        Example(s.text, s.context, s.role, (0,) * len(HEADS), position=s.position) for s in segments
+    ]
+    x = featurize(examples, load_sentence_encoder())
+    dev = detected_turns(load_default_heads(), segments, x)
+    evidence = detect_behaviors(utterances, call_id="c1")
+    product: dict[str, set[int]] = {}
+    for e in evidence:
+        if e.behavior in SCORED:
+            product.setdefault(e.behavior, set()).add(int(e.utterance_ids[0][1:]))
+    assert product, "the call must hold scored behaviors for the comparison to mean anything"
+    assert {b: t for b, t in dev.items() if b in SCORED} == product
