@@ -5,9 +5,12 @@ Features of a segment (see ``segment_features``):
 - the MiniLM embedding of its context, the previous utterance by another speaker (384), so
   that an answer ("my CFO signs off") is read with its question ("who else decides?"),
 - the speaker's role (rep, prospect, unknown),
-- where the segment's turn is in the conversation (0 first, 1 last; whether it is in the
-  opening or the close), all zero for a sentence on its own: agendas open a call and next
-  steps close it,
+- where the segment's turn is in the conversation (from -0.5 for the first to 0.5 for the
+  last; whether it is in the opening or the close): agendas open a call and next steps
+  close it. A sentence on its own (a written training example) is all zeros, a turn in the
+  middle of a call: a flag for "position known" would only learn how much rarer each
+  behavior is in a whole conversation than among the written examples, and then lower
+  every real call's probabilities by it,
 - rule features: which behaviors' cue patterns matched (models/patterns/cues.jsonl), whether a
   date expression, a money amount, or a question is in the segment.
 
@@ -41,7 +44,7 @@ WEIGHTS_FILE = "behavior_heads.npz"
 META_FILE = "behavior_heads.json"
 RULE_FEATURES = (*(f"cue:{h}" for h in HEADS), "has_date", "has_money", "is_question")
 ROLE_FEATURES = ("rep", "prospect", "unknown")
-POSITION_FEATURES = ("position_known", "position", "opening", "closing")
+POSITION_FEATURES = ("position", "opening", "closing")
 OPENING, CLOSING = 0.1, 0.85
 """A turn in the first tenth of a conversation is in its opening, past 85% in its close."""
 POSITION_COLUMNS = slice(
@@ -84,7 +87,7 @@ def segment_features(
     for i, (role, r, at) in enumerate(zip(roles, rules, positions, strict=True)):
         role_part[i, ROLE_FEATURES.index(role or "unknown")] = 1.0
         if at is not None:
-            position_part[i] = (1.0, at, float(at < OPENING), float(at > CLOSING))
+            position_part[i] = (at - 0.5, float(at < OPENING), float(at > CLOSING))
         for j, head in enumerate(HEADS):
             rule_part[i, j] = float(head in r.cues)
         rule_part[i, len(HEADS)] = float(r.has_date)

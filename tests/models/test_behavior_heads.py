@@ -176,7 +176,7 @@ def test_segment_rules_and_features_layout() -> None:
     assert roles.tolist() == [[1, 0, 0], [0, 0, 1]]
     at = 2 * DIM + len(ROLE_FEATURES)
     position = x[:, at : at + len(POSITION_FEATURES)]
-    assert position.tolist() == [[1, pytest.approx(0.05), 1, 0], [0, 0, 0, 0]]
+    assert position.tolist() == [[pytest.approx(-0.45), 1, 0], [0, 0, 0]]
     rule_part = x[:, at + len(POSITION_FEATURES) :]
     on = {RULE_FEATURES[j] for j in np.flatnonzero(rule_part[0])}
     assert on == {"cue:budget_discussed", "has_date", "has_money", "is_question"}
