@@ -149,7 +149,7 @@ def test_plain_lines_with_timestamps_continuations_and_an_empty_turn() -> None:
         T("Nina Patel", "", 31.0),
         T(
             "Nina Patel",
-            "Sorry, dropped for a second. Templates are on our roadmap for next month.",
+            "Sorry, dropped for a second. Templates are already on our roadmap.",
             33.0,
         ),
     )
