@@ -104,14 +104,6 @@ def score_call(score: SetScore, call: LabeledCall, evidence: Sequence[Evidence])
         detected.setdefault(e.behavior, set()).add(_turn_of(e))
     score_turns(score, call, detected)
     for lab in call.labels:
-        if lab.behavior in score.confusion:
-            near = {
-                e.behavior
-                for e in evidence
-                if e.behavior.startswith("next_step") and abs(_turn_of(e) - lab.turn) <= 1
-            }
-            key = lab.behavior if lab.behavior in near else (min(near) if near else "none")
-            score.confusion[lab.behavior][key] += 1
         same = [e for e in evidence if e.behavior == lab.behavior and _turn_of(e) == lab.turn]
         if lab.subtype and same:
             score.subtype_total += 1
@@ -123,8 +115,17 @@ def score_call(score: SetScore, call: LabeledCall, evidence: Sequence[Evidence])
 
 def score_turns(score: SetScore, call: LabeledCall, detected_turns: Mapping[str, set[int]]) -> None:
     """Add one call's labels and its detected turns (per behavior) to the moment-level and
-    call-level counts of ``score``."""
+    call-level counts and the next-step confusion of ``score``."""
     score.calls += 1
+    for lab in call.labels:
+        if lab.behavior in score.confusion:
+            near = {
+                b
+                for b in score.confusion[lab.behavior]
+                if detected_turns.get(b, set()) & {lab.turn - 1, lab.turn, lab.turn + 1}
+            }
+            key = lab.behavior if lab.behavior in near else (min(near) if near else "none")
+            score.confusion[lab.behavior][key] += 1
     for behavior in SCORED:
         labeled = {lab.turn for lab in call.labels if lab.behavior == behavior}
         detected = detected_turns.get(behavior, set())

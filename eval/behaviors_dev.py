@@ -98,34 +98,50 @@ def detected_turns(
     return out
 
 
-def dev_score() -> SetScore:
+def dev_scores() -> tuple[SetScore, dict[str, SetScore]]:
+    """The five folds scored together, and each series (fold) on its own."""
     examples = training_examples()
     x = cached_features(examples)
     calls = sorted({e.call_id for e in examples if e.call_id})
-    score = SetScore("training meetings, leave one series out", trained_on=False)
+    total = SetScore("training meetings, leave one series out", trained_on=False)
+    folds: dict[str, SetScore] = {}
     for series in sorted({series_of(c) for c in calls}):
         keep = [i for i, e in enumerate(examples) if series_of(e.call_id or "__") != series]
         heads = train_heads(
             [examples[i] for i in keep], x[keep], c=REGULARIZATION_C, only=CORE_HEADS
         )
+        folds[series] = SetScore(series, trained_on=False)
         for call in ami_calls(tuple(c for c in calls if series_of(c) == series)):
             rows = [i for i, e in enumerate(examples) if e.call_id == call.call_id]
             utterances, _ = utterances_from_transcript(call.transcript)
             segments = segment_utterances(utterances)
-            score_turns(score, call, detected_turns(heads, segments, x[rows]))
+            detected = detected_turns(heads, segments, x[rows])
+            score_turns(total, call, detected)
+            score_turns(folds[series], call, detected)
         print(f"  {series}: done", file=sys.stderr)
-    return score
+    return total, folds
+
+
+def format_folds(folds: dict[str, SetScore]) -> str:
+    """One line per fold: its macro F1 and each scored behavior's F1 (its labels)."""
+    lines = ["  per held-out series: macro F1, then F1 (labels) per behavior"]
+    for name, s in folds.items():
+        parts = [f"{b} {c.f1:.2f} ({c.labeled})" for b, c in s.moment.items()]
+        lines.append(f"  {name}: {s.macro_f1:.3f}   " + ", ".join(parts))
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.behaviors_dev", description=__doc__)
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write JSON")
     args = parser.parse_args(argv)
-    score = dev_score()
-    print(format_score(score))
+    total, folds = dev_scores()
+    print(format_score(total))
+    print(format_folds(folds))
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(score.as_dict(), indent=2) + "\n")
+        body = {**total.as_dict(), "folds": {k: v.as_dict() for k, v in folds.items()}}
+        args.json.write_text(json.dumps(body, indent=2) + "\n")
     return 0
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from engine.attribution import utterances_from_transcript
 from engine.behaviors.catalog import HEADS, SCORED
 from engine.behaviors.segments import segment_utterances
-from eval.behaviors_dev import detected_turns, series_of
+from eval.behaviors import SetScore
+from eval.behaviors_dev import detected_turns, format_folds, series_of
 from eval.labeled import sales_calls
 from models.behavior_heads import load_default_heads
 from models.encoder import load_sentence_encoder
@@ -36,3 +37,14 @@ def test_dev_decisions_are_the_pipelines() -> None:
             product.setdefault(e.behavior, set()).add(int(e.utterance_ids[0][1:]))
     assert product, "the call must hold scored behaviors for the comparison to mean anything"
     assert {b: t for b, t in dev.items() if b in SCORED} == product
+
+
+def test_each_fold_gets_a_line_with_its_own_figures() -> None:
+    a, b = SetScore("ES2002", trained_on=False), SetScore("ES2005", trained_on=False)
+    a.moment["agenda_set"].labeled = 4
+    a.moment["agenda_set"].found = a.moment["agenda_set"].correct = 2
+    a.moment["agenda_set"].detections = 2
+    lines = format_folds({"ES2002": a, "ES2005": b}).splitlines()
+    assert lines[1].startswith("  ES2002: 0.133 ")  # agenda F1 2/3, the other four 0
+    assert "agenda_set 0.67 (4)" in lines[1]
+    assert lines[2].startswith("  ES2005: 0.000 ")
