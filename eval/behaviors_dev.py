@@ -36,13 +36,8 @@ from engine.behaviors.segments import Segment, segment_utterances
 from engine.types import FloatArray
 from eval.behaviors import SetScore, format_score, score_turns
 from eval.labeled import ami_calls
-from models.behavior_heads import (
-    POSITION_FEATURES,
-    ROLE_FEATURES,
-    RULE_FEATURES,
-    BehaviorHeads,
-)
-from models.encoder import DIM, load_sentence_encoder
+from models.behavior_heads import POSITION_COLUMNS, RULE_FEATURES, BehaviorHeads
+from models.encoder import load_sentence_encoder
 from models.registry import cache_dir
 from models.training import (
     CORE_HEADS,
@@ -54,7 +49,7 @@ from models.training import (
     training_examples,
 )
 
-HAS_DATE = 2 * DIM + len(ROLE_FEATURES) + len(POSITION_FEATURES) + RULE_FEATURES.index("has_date")
+HAS_DATE = POSITION_COLUMNS.stop + RULE_FEATURES.index("has_date")
 """The has_date rule feature's column in ``segment_features``."""
 
 
