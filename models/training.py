@@ -36,7 +36,12 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.behaviors.catalog import HEADS, SUBTYPE_HEADS, SUBTYPES, head_of
-from engine.behaviors.decide import agrees_to_agenda, dates_a_step, may_set_agenda
+from engine.behaviors.decide import (
+    agrees_to_agenda,
+    dates_a_step,
+    is_commitment,
+    may_set_agenda,
+)
 from engine.behaviors.segments import segment_utterances
 from engine.types import FloatArray, Role, Utterance
 from models.behavior_heads import (
@@ -60,6 +65,11 @@ probabilities score best on the threshold objective below (training data only, t
 stronger regularization). Weaker regularization fits the written sentences better but fires
 on more neutral meeting turns, and the heads differ in where that balance lies."""
 THRESHOLDS_BY = "moment+example"
+DECIDE_RULES = ("agenda-needs-content", "step-dated-by-turn", "undated-step-needs-commitment")
+"""The ``decide`` rules the threshold objective applies; part of the heads' version, since
+a changed rule moves the thresholds the same weights are cut at."""
+STEP_KIND = {"next_step_dated": 1, "next_step_undated": 0}
+"""``step_kinds``' value for the examples a next-step detection counts as each behavior."""
 POSITION_HEADS = ("next_step",)
 """The heads that read where a turn is in the conversation; the others see zeros there
 (and so weigh it 0). Chosen on the leave-one-series-out development figure
@@ -270,7 +280,7 @@ def _example_f1(
     rows: npt.NDArray[np.int64],
     y: npt.NDArray[np.int64],
     p: npt.NDArray[np.float64],
-    dated: npt.NDArray[np.bool_],
+    kinds: npt.NDArray[np.int64],
     head: str,
     t: float,
 ) -> float:
@@ -283,9 +293,9 @@ def _example_f1(
     ):
         return _f1(predicted, gold)
     f = []
-    for behavior, want_date in (("next_step_dated", True), ("next_step_undated", False)):
-        kind = np.array([examples[i].behavior == behavior for i in rows.tolist()], dtype=bool)
-        f.append(_f1(predicted & (dated[rows] == want_date), gold & kind))
+    for behavior in ("next_step_dated", "next_step_undated"):
+        labeled = np.array([examples[i].behavior == behavior for i in rows.tolist()], dtype=bool)
+        f.append(_f1(predicted & (kinds[rows] == STEP_KIND[behavior]), gold & labeled))
     return float(np.mean(f))
 
 
@@ -293,7 +303,7 @@ def _moment_f1(
     examples: Sequence[Example],
     rows: npt.NDArray[np.int64],
     p: npt.NDArray[np.float64],
-    dated: npt.NDArray[np.bool_],
+    kinds: npt.NDArray[np.int64],
     head: str,
     t: float,
 ) -> float:
@@ -301,7 +311,7 @@ def _moment_f1(
     ``dealproof eval behaviors`` scores it: a detected turn is correct at or next to a labeled
     turn; a labeled turn is found when a detection is at or next to it. An agenda stands as
     ``decide`` rules (``may_set_agenda``; a prospect's only right after a rep's), and a next
-    step is dated by its turn (``step_dates``)."""
+    step is dated by its turn or needs a commitment (``step_kinds``)."""
     f = []
     for behavior in _scored_as(head):
         labeled: dict[str, set[int]] = {}
@@ -316,7 +326,7 @@ def _moment_f1(
             e = examples[i]
             if behavior in e.turn_labels:
                 labeled.setdefault(e.call_id, set()).add(e.turn)
-            if prob < t or (head == "next_step" and dated[i] != (behavior == "next_step_dated")):
+            if prob < t or (head == "next_step" and kinds[i] != STEP_KIND[behavior]):
                 continue
             if head == "agenda_set" and not (
                 may_set_agenda(e.text, e.role)
@@ -341,7 +351,7 @@ def _best_threshold(
     examples: Sequence[Example],
     labels: npt.NDArray[np.int64],
     oof: npt.NDArray[np.float64],
-    dated: npt.NDArray[np.bool_],
+    kinds: npt.NDArray[np.int64],
     j: int,
 ) -> tuple[float, float, float, float | None]:
     """The objective's best score for head ``j``, its threshold, and at it the example-level
@@ -360,8 +370,8 @@ def _best_threshold(
         weight = 1.0
     best: tuple[float, float, float, float | None] = (-1.0, 0.5, 0.0, None)
     for t in THRESHOLD_GRID:
-        ex = _example_f1(examples, single, labels[single, j], oof[single], dated, head, t)
-        mo = _moment_f1(examples, calls, oof[calls], dated, head, t) if weight else None
+        ex = _example_f1(examples, single, labels[single, j], oof[single], kinds, head, t)
+        mo = _moment_f1(examples, calls, oof[calls], kinds, head, t) if weight else None
         score = (1 - weight) * ex + weight * (mo or 0.0)
         if score > best[0]:
             best = (score, float(t), ex, mo)
@@ -380,6 +390,14 @@ def step_dates(examples: Sequence[Example]) -> npt.NDArray[np.bool_]:
         ],
         dtype=bool,
     )
+
+
+def step_kinds(examples: Sequence[Example]) -> npt.NDArray[np.int64]:
+    """What a next-step detection on each example would become in ``decide``: dated (1),
+    undated (0), or nothing (-1: undated, with no words of a commitment)."""
+    dated = step_dates(examples)
+    committed = np.array([is_commitment(e.text) for e in examples], dtype=bool)
+    return np.where(dated, 1, np.where(committed, 0, -1)).astype(np.int64)
 
 
 def without_positions(x: FloatArray) -> FloatArray:
@@ -404,7 +422,7 @@ def train_heads(
     (a threshold above any probability), for measurements that need just some."""
     grid = (float(c),) if isinstance(c, int | float) else tuple(float(v) for v in c)
     labels = np.array([e.labels for e in examples], dtype=np.int64)
-    dated = step_dates(examples)
+    kinds = step_kinds(examples)
     weights = np.zeros((len(HEADS), x.shape[1]))
     bias = np.zeros(len(HEADS))
     thresholds = np.zeros(len(HEADS))
@@ -427,7 +445,7 @@ def train_heads(
                     continue
                 w, b = _fit(xh[train], labels[train, j], value)
                 oof[fs == k] = 1 / (1 + np.exp(-(xh[fs == k] @ w + b)))
-            score, t, f1, moment = _best_threshold(examples, labels, oof, dated, j)
+            score, t, f1, moment = _best_threshold(examples, labels, oof, kinds, j)
             if best is None or score > best[0]:
                 best = (score, value, t, f1, moment)
         assert best is not None
@@ -446,7 +464,7 @@ def train_heads(
     ).hexdigest()
     # The version names the data, the features and every setting that changes the weights.
     setup = hashlib.sha256(
-        f"{digest}|{encoder}|{list(grid)}|{folds}|{THRESHOLDS_BY}|{POSITION_HEADS}"
+        f"{digest}|{encoder}|{list(grid)}|{folds}|{THRESHOLDS_BY}|{DECIDE_RULES}|{POSITION_HEADS}"
         f"|{ROLE_FEATURES}|{POSITION_FEATURES}|{RULE_FEATURES}".encode()
     ).hexdigest()
     version = f"{HEADS_VERSION_PREFIX}.{setup[:8]}"
@@ -462,6 +480,7 @@ def train_heads(
         },
         "cross_validation": report,
         "thresholds_by": THRESHOLDS_BY,
+        "decide_rules": list(DECIDE_RULES),
         "position_heads": list(POSITION_HEADS),
         "thresholds": {h: float(t) for h, t in zip(HEADS, thresholds, strict=True)},
     }

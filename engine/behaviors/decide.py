@@ -25,6 +25,10 @@ How rules and the classifier combine:
    - ``agenda_set`` is the rep's behavior: a prospect's segment counts only as agreement
      right after it, i.e. when the rep's utterance just before holds an agenda detection
      (BEHAVIORS.md). A prospect musing about what to cover is not the call's agenda;
+   - ``next_step_undated`` needs words of a commitment or proposal (will, 'll, can, let's,
+     send, schedule, call, ...: ``is_commitment``): without a date, that is all that tells
+     a step from a remark, and the classifier alone takes end-of-call chatter ("Check
+     here.", "It might do us out of a job.") for one;
    - a rep's segment with fewer than three words beyond fillers and acknowledgements
      ("Okay.", "Mm-hmm.", "Right, cool.") sets no agenda: the classifier reads the rep's
      role and the call's rhythm into it, but there is nothing a manager could check. (A
@@ -69,7 +73,18 @@ _AGENDA_CONTENT = re.compile(
     r"|cover|walk (?:you|through)|go (?:through|over)|start (?:with|by|off)|first|then"
     r"|discuss|talk about|focus|demo|wrap up|by the end|kick ?off|kick-off"
     r"|(?:meeting|call) is|still (?:ok|okay|good|fine|works?)|hard stop"
-    r"|(?:have|got) (?:the )?time)\b",
+    r"|(?:have|got) (?:the )?time|intros?|introductions|learn (?:about|more|how)"
+    r"|today,? (?:we|i)(?:'ll| will| want| would| are going| am going|'re going|'m going)"
+    r"|(?:i|we)'d (?:love|like) to|hoping to)\b",
+    re.IGNORECASE,
+)
+_COMMITMENT = re.compile(
+    r"\b(?:will|shall|gonna|going to|let's|lets|let me|can|could|would|should|need(?:s)? to"
+    r"|have to|has to|got to|gotta|want to|wanna|plan(?:ning)? to|please|happy to|how about"
+    r"|what about|why don't|send|email|e-mail|forward|share|schedule|book|set up|follow(?:-| )up"
+    r"|loop in|circle back|touch base|reach out|call|talk|speak|meet|see you|invite|calendar"
+    r"|demo|trial|proposal|quote|contract|sign|next (?:step|steps|call|meeting|time))\b"
+    r"|(?:'|’)(?:ll|d)\b",
     re.IGNORECASE,
 )
 
@@ -168,6 +183,8 @@ def decide(
                     rep_agenda.add(seg.utterance_index)
             if head == "next_step":
                 dated_by = turn_date.get(seg.utterance_index)
+                if dated_by is None and not is_commitment(seg.text):
+                    continue
                 behavior = "next_step_undated" if dated_by is None else "next_step_dated"
                 out.append(Detection(seg.index, behavior, p, date_segment=dated_by))
                 continue
@@ -192,6 +209,11 @@ def may_set_agenda(text: str, role: Role | None) -> bool:
     """Whether a segment says enough to be an agenda: no pleasantry, and no rep's segment
     that is thin (see ``is_thin``)."""
     return not (is_pleasantry(text) or (role == "rep" and is_thin(text)))
+
+
+def is_commitment(text: str) -> bool:
+    """Whether ``text`` has words of a commitment or proposal (see ``_COMMITMENT``)."""
+    return _COMMITMENT.search(text) is not None
 
 
 def is_thin(text: str) -> bool:

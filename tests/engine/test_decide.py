@@ -14,6 +14,7 @@ from engine.behaviors.decide import (
     best_per_utterance,
     dates_a_step,
     decide,
+    is_commitment,
     is_pleasantry,
     is_thin,
     question_subtype,
@@ -141,6 +142,32 @@ def test_a_reps_bare_acknowledgement_sets_no_agenda(text: str, role: Role, kept:
     out = decide([seg(0, text, role=role)], probs({AGENDA: 0.9}), thresholds(), [False])
     assert bool(out) == kept
     assert is_thin(text) != kept
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("I'll send the deck over.", True),
+        ("Can you loop in procurement?", True),
+        ("Let's get your CFO on the next call.", True),
+        ("Happy to put a trial together.", True),
+        ("We'd then pick it up with your team.", True),
+        ("Check here.", False),
+        ("It might do us out of a job.", False),
+        ("Thank you all for coming.", False),
+    ],
+)
+def test_an_undated_next_step_needs_words_of_a_commitment(text: str, kept: bool) -> None:
+    out = decide([seg(0, text)], probs({NEXT: 0.9}), thresholds(), [False])
+    assert [d.behavior for d in out if d.behavior != "rep_question"] == (
+        ["next_step_undated"] if kept else []
+    )
+    assert is_commitment(text) is kept
+
+
+def test_a_dated_next_step_needs_no_words_of_a_commitment() -> None:
+    out = decide([seg(0, "Thursday at two, then.")], probs({NEXT: 0.9}), thresholds(), [True])
+    assert [d.behavior for d in out] == ["next_step_dated"]
 
 
 def test_a_prospects_short_agreement_to_the_agenda_stands() -> None:
@@ -282,6 +309,9 @@ def test_best_per_utterance_orders_by_segment_then_behavior() -> None:
         ("Hi, do you still have time for this?", False),
         ("How are you handling lead routing today?", False),
         ("So today I want to understand your setup.", False),
+        ("Welcome aboard! Today we'll set up your first workspace.", False),
+        ("Hi both, I'd love to learn how you run payroll now.", False),
+        ("Welcome back, how was the trip?", True),
     ],
 )
 def test_is_pleasantry(text: str, pleasantry: bool) -> None:

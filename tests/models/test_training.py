@@ -22,6 +22,7 @@ from models.training import (
     _moment_f1,
     ami_examples,
     step_dates,
+    step_kinds,
     train_heads,
     written_examples,
 )
@@ -214,6 +215,12 @@ def test_a_next_step_is_dated_by_any_sentence_of_its_turn() -> None:
         for call, turn, text in said
     ]
     assert step_dates(examples).tolist() == [True, True, False, False, True]
+
+
+def test_an_undated_step_without_a_commitment_counts_as_none_in_training() -> None:
+    said = ["I'll send the deck.", "Check here.", "Check here on Friday."]
+    examples = [Example(text, "", "rep", (0,) * len(HEADS)) for text in said]
+    assert step_kinds(examples).tolist() == [0, -1, 1]
 
 
 def test_a_meeting_falls_in_one_fold() -> None:
