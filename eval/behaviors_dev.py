@@ -1,6 +1,6 @@
 """Leave-one-series-out figures on the training meetings: what behavior changes are judged on.
 
-``python -m eval.behaviors_dev [--json OUT]``
+``python -m eval.behaviors_dev [--json OUT] [--errors OUT]``
 
 The held-out sets (AMI ES2003a-d, the team's sales calls) are measured once per change, after
 it is chosen; a change is chosen on this figure, which touches neither. The training meetings
@@ -14,6 +14,11 @@ level, BEHAVIORS.md). In the fold without ES2002 the agenda head has no meeting 
 only the public labels train it. Only the four core heads are fit: the others decide none of
 the scored behaviors.
 
+The team's sales development calls (``eval/dev``, written apart from both the training data
+and the held-out calls) are scored too, by heads trained on all the training data, through
+``detect_behaviors`` itself: the meetings are no sales calls, and this is where a change
+meets sales language before the held-out calls see it.
+
 Sentence embeddings of the whole training set are computed once and kept in the cache
 directory (``models.registry.cache_dir``), keyed by the texts and the encoder, so a change
 of rules or features is judged in minutes.
@@ -26,16 +31,18 @@ import hashlib
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from engine.attribution import utterances_from_transcript
+from engine.behaviors.catalog import SCORED
 from engine.behaviors.decide import best_per_utterance, decide
 from engine.behaviors.segments import Segment, segment_utterances
 from engine.types import FloatArray
-from eval.behaviors import SetScore, format_score, score_turns
-from eval.labeled import ami_calls
+from eval.behaviors import SetScore, format_score, score_call, score_turns
+from eval.labeled import LabeledCall, ami_calls, sales_calls
 from models.behavior_heads import POSITION_COLUMNS, RULE_FEATURES, BehaviorHeads
 from models.encoder import load_sentence_encoder
 from models.registry import cache_dir
@@ -49,6 +56,8 @@ from models.training import (
     training_examples,
 )
 
+SALES_DEV = Path(__file__).resolve().parent / "dev"
+"""The team's sales development calls: judged on, never trained on."""
 HAS_DATE = POSITION_COLUMNS.stop + RULE_FEATURES.index("has_date")
 """The has_date rule feature's column in ``segment_features``."""
 
@@ -93,10 +102,12 @@ def detected_turns(
     return out
 
 
-def dev_scores() -> tuple[SetScore, dict[str, SetScore]]:
-    """The five folds scored together, and each series (fold) on its own."""
-    examples = training_examples()
-    x = cached_features(examples)
+def dev_scores(
+    examples: Sequence[Example], x: FloatArray, errors: list[str] | None = None
+) -> tuple[SetScore, dict[str, SetScore]]:
+    """The five folds scored together, and each series (fold) on its own, from the training
+    ``examples`` and their features ``x``; with ``errors``, every false detection and missed
+    label is appended to it as a line (``error_lines``)."""
     calls = sorted({e.call_id for e in examples if e.call_id})
     total = SetScore("training meetings, leave one series out", trained_on=False)
     folds: dict[str, SetScore] = {}
@@ -113,8 +124,50 @@ def dev_scores() -> tuple[SetScore, dict[str, SetScore]]:
             detected = detected_turns(heads, segments, x[rows])
             score_turns(total, call, detected)
             score_turns(folds[series], call, detected)
+            if errors is not None:
+                errors.extend(error_lines(call, [u.text for u in utterances], detected))
         print(f"  {series}: done", file=sys.stderr)
     return total, folds
+
+
+def sales_dev_score(
+    examples: Sequence[Example], x: FloatArray, errors: list[str] | None = None
+) -> SetScore:
+    """The sales development calls, detected by ``detect_behaviors`` with heads trained on
+    all of ``examples`` (features ``x``) as ``dealproof train behaviors`` trains them."""
+    from pipelines.behaviors import detect_behaviors, load_behavior_models
+
+    heads = train_heads(examples, x, c=REGULARIZATION_C, only=CORE_HEADS)
+    models = replace(load_behavior_models(), heads=heads)
+    score = SetScore("team's sales development calls", trained_on=False)
+    for call in sales_calls(SALES_DEV):
+        utterances, _ = utterances_from_transcript(call.transcript)
+        evidence = detect_behaviors(
+            utterances, call_id=call.call_id, call_start=call.transcript.call_start, models=models
+        )
+        score_call(score, call, evidence)
+        if errors is not None:
+            detected: dict[str, set[int]] = {}
+            for e in evidence:
+                detected.setdefault(e.behavior, set()).add(int(e.utterance_ids[0][1:]))
+            errors.extend(error_lines(call, [u.text for u in utterances], detected))
+    return score
+
+
+def error_lines(
+    call: LabeledCall, texts: Sequence[str], detected: dict[str, set[int]]
+) -> list[str]:
+    """A line per false detection (``FP``) and missed label (``FN``) of one call, moment level
+    (a turn either side counts, as in ``score_turns``): call, turn, behavior, the turn's text."""
+    out = []
+    for behavior in SCORED:
+        labeled = {lab.turn for lab in call.labels if lab.behavior == behavior}
+        found = detected.get(behavior, set())
+        misses = [("FN", t) for t in sorted(labeled) if not found & {t - 1, t, t + 1}]
+        false = [("FP", t) for t in sorted(found) if not labeled & {t - 1, t, t + 1}]
+        for kind, t in false + misses:
+            out.append(f"{kind}\t{behavior}\t{call.call_id}\t{t}\t{texts[t]}")
+    return out
 
 
 def format_folds(folds: dict[str, SetScore]) -> str:
@@ -129,14 +182,29 @@ def format_folds(folds: dict[str, SetScore]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.behaviors_dev", description=__doc__)
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write JSON")
+    parser.add_argument(
+        "--errors", type=Path, metavar="OUT", help="write false detections and misses (TSV)"
+    )
     args = parser.parse_args(argv)
-    total, folds = dev_scores()
+    errors: list[str] | None = [] if args.errors is not None else None
+    examples = training_examples()
+    x = cached_features(examples)
+    total, folds = dev_scores(examples, x, errors)
+    sales = sales_dev_score(examples, x, errors)
     print(format_score(total))
     print(format_folds(folds))
+    print(format_score(sales))
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        body = {**total.as_dict(), "folds": {k: v.as_dict() for k, v in folds.items()}}
+        body = {
+            **total.as_dict(),
+            "folds": {k: v.as_dict() for k, v in folds.items()},
+            "sales_dev": sales.as_dict(),
+        }
         args.json.write_text(json.dumps(body, indent=2) + "\n")
+    if args.errors is not None and errors is not None:
+        args.errors.parent.mkdir(parents=True, exist_ok=True)
+        args.errors.write_text("".join(f"{line}\n" for line in errors))
     return 0
 
 
