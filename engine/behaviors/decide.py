@@ -15,7 +15,9 @@ How rules and the classifier combine:
      working on the components.");
    - a segment is an agenda or a next step, not both: the plan of this call and what
      happens after it are told apart by the two heads, and when both pass their thresholds
-     the one further above its threshold wins (the agenda on a tie);
+     the one further above its threshold in log-odds wins (the agenda on a tie): in
+     probabilities, a head with a high threshold has little room above it, and a
+     confident next step (0.999 over 0.92) lost to a middling agenda (0.96 over 0.81);
    - ``rep_question`` is a rule: a rep's segment holding a question, open when it starts
      with an open interrogative (what, how, why, tell me, ...), else closed;
    - ``competitor_mentioned`` needs a name (checked where fields are extracted);
@@ -167,7 +169,7 @@ def decide(
         ],
     )
     for seg, probs in zip(segments, probabilities, strict=True):
-        margin = probs - thresholds
+        margin = _logit(probs) - _logit(thresholds)
         both = margin[agenda] >= 0 and margin[step] >= 0
         loser = (step if margin[agenda] >= margin[step] else agenda) if both else -1
         for j, head in enumerate(HEADS):
@@ -193,6 +195,11 @@ def decide(
         if question is not None:
             out.append(Detection(seg.index, "rep_question", QUESTION_CONFIDENCE, question))
     return out
+
+
+def _logit(p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(q / (1 - q)), dtype=np.float64)
 
 
 def turn_dates(turns: Sequence[int], dates_step: Sequence[bool]) -> dict[int, int]:
