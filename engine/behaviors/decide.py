@@ -28,9 +28,12 @@ How rules and the classifier combine:
      right after it, i.e. when the rep's utterance just before holds an agenda detection
      (BEHAVIORS.md). A prospect musing about what to cover is not the call's agenda;
    - ``next_step_undated`` needs words of a commitment or proposal (will, 'll, can, let's,
-     send, schedule, call, ...: ``is_commitment``): without a date, that is all that tells
-     a step from a remark, and the classifier alone takes end-of-call chatter ("Check
+     send, schedule, call, ...: ``is_commitment``) beyond a sign-off ("Will do. Talk
+     soon." is no step, as BEHAVIORS.md's pleasantries): without a date, that is all that
+     tells a step from a remark, and the classifier alone takes end-of-call chatter ("Check
      here.", "It might do us out of a job.") for one;
+   - a question with no word of an agenda (``is_bare_question``) sets no agenda: rep
+     discovery questions ("And when does that end?") otherwise pass for agenda moves;
    - a rep's segment with fewer than three words beyond fillers and acknowledgements
      ("Okay.", "Mm-hmm.", "Right, cool.") sets no agenda: the classifier reads the rep's
      role and the call's rhythm into it, but there is nothing a manager could check. (A
@@ -77,7 +80,8 @@ _AGENDA_CONTENT = re.compile(
     r"|(?:meeting|call) is|still (?:ok|okay|good|fine|works?)|hard stop"
     r"|(?:have|got) (?:the )?time|intros?|introductions|learn (?:about|more|how)"
     r"|today,? (?:we|i)(?:'ll| will| want| would| are going| am going|'re going|'m going)"
-    r"|(?:i|we)'d (?:love|like) to|hoping to)\b",
+    r"|(?:i|we)'d (?:love|like) to|hoping to|go on to|move on|moving on|around the table"
+    r"|next (?:one|section|topic|item|point|slide|part))\b",
     re.IGNORECASE,
 )
 _COMMITMENT = re.compile(
@@ -90,6 +94,18 @@ _COMMITMENT = re.compile(
     re.IGNORECASE,
 )
 
+_SIGN_OFF = re.compile(
+    r"\b(?:talk|speak|chat) (?:to you )?(?:soon|later)|see you(?: soon| later| then)?"
+    r"|catch you later|have a (?:good|great|nice|lovely) (?:one|day|weekend|week|evening|night"
+    r"|afternoon|morning)|take care|bye|cheers|will do|sounds good|thanks(?: so much)?"
+    r"|thank you(?: so much)?\b",
+    re.IGNORECASE,
+)
+_SMALL_TALK_BEFORE = re.compile(
+    r"\b(?:how(?:'s| is| was| are| were)|enjoy|enjoyed|have a (?:good|great|nice|lovely))"
+    r"(?:\s+(?:your|the|you|ur))?(?:\s+long)?\s+$",
+    re.IGNORECASE,
+)
 _THIS_CALL_DAY = re.compile(r"(?:today|this (?:morning|afternoon|evening))", re.IGNORECASE)
 _CALL_BEFORE = re.compile(
     r"(?:\b(?:thanks?|thank you|appreciate|grateful|glad|great|good|nice|lovely|pleasure)\b"
@@ -122,9 +138,12 @@ def dates_a_step(text: str) -> bool:
     event of the conversation ("by the next meeting", "after this call"), or any
     expression the date finder finds, except "today" / "this morning" naming the call
     itself (thanks for today, what we covered today, today's call) or the present ("how
-    payroll runs today"), and a month something dates from ("the outage from January")."""
+    payroll runs today"), a month something dates from ("the outage from January"), and
+    small talk ("how's your Thursday going?", "have a great weekend")."""
     for m in find_date_expressions(text):
         if _MONTH_ORIGIN.fullmatch(m.text):
+            continue
+        if _SMALL_TALK_BEFORE.search(text[max(0, m.start - 40) : m.start]):
             continue
         if not _THIS_CALL_DAY.fullmatch(m.text):
             return True
@@ -213,14 +232,25 @@ def turn_dates(turns: Sequence[int], dates_step: Sequence[bool]) -> dict[int, in
 
 
 def may_set_agenda(text: str, role: Role | None) -> bool:
-    """Whether a segment says enough to be an agenda: no pleasantry, and no rep's segment
-    that is thin (see ``is_thin``)."""
-    return not (is_pleasantry(text) or (role == "rep" and is_thin(text)))
+    """Whether a segment says enough to be an agenda: no pleasantry, no bare question, and
+    no rep's segment that is thin (see ``is_thin``)."""
+    return not (is_pleasantry(text) or is_bare_question(text) or (role == "rep" and is_thin(text)))
+
+
+def is_bare_question(text: str) -> bool:
+    """A question with no word of an agenda ("And when does that end?", "That's a
+    compliance issue, yes?"), beside nothing but fillers: a rep's discovery question, which
+    the classifier takes for an agenda move. A time check or a move to the next part says
+    so ("do you still have ten minutes?", "shall we move on to pricing?")."""
+    if "?" not in text or _AGENDA_CONTENT.search(text):
+        return False
+    return is_thin(" ".join(_QUESTION.sub(" ", text).split()))
 
 
 def is_commitment(text: str) -> bool:
-    """Whether ``text`` has words of a commitment or proposal (see ``_COMMITMENT``)."""
-    return _COMMITMENT.search(text) is not None
+    """Whether ``text`` has words of a commitment or proposal (see ``_COMMITMENT``) beyond a
+    sign-off or acknowledgement ("Will do. Talk soon.", "Thanks, have a good one!")."""
+    return _COMMITMENT.search(_SIGN_OFF.sub(" ", text)) is not None
 
 
 def is_thin(text: str) -> bool:

@@ -14,6 +14,7 @@ from engine.behaviors.decide import (
     best_per_utterance,
     dates_a_step,
     decide,
+    is_bare_question,
     is_commitment,
     is_pleasantry,
     is_thin,
@@ -155,6 +156,9 @@ def test_a_reps_bare_acknowledgement_sets_no_agenda(text: str, role: Role, kept:
         ("Check here.", False),
         ("It might do us out of a job.", False),
         ("Thank you all for coming.", False),
+        ("Will do. Talk soon.", False),
+        ("Thanks so much! Have a good one, talk soon!", False),
+        ("Thanks, I'll send the contract.", True),
     ],
 )
 def test_an_undated_next_step_needs_words_of_a_commitment(text: str, kept: bool) -> None:
@@ -168,6 +172,22 @@ def test_an_undated_next_step_needs_words_of_a_commitment(text: str, kept: bool)
 def test_a_dated_next_step_needs_no_words_of_a_commitment() -> None:
     out = decide([seg(0, "Thursday at two, then.")], probs({NEXT: 0.9}), thresholds(), [True])
     assert [d.behavior for d in out] == ["next_step_dated"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("And when does that end?", False),
+        ("Mm-hmm. Okay, and when do the partners meet?", False),
+        ("Okay. Do you still have time for a quick look at the console?", True),
+        ("Shall we move on to pricing?", True),
+        ("Let's start with your current setup. Does that work?", True),
+    ],
+)
+def test_a_bare_question_sets_no_agenda(text: str, kept: bool) -> None:
+    out = decide([seg(0, text)], probs({AGENDA: 0.9}), thresholds(), [False])
+    assert ("agenda_set" in [d.behavior for d in out]) == kept
+    assert is_bare_question(text) != kept
 
 
 def test_a_prospects_short_agreement_to_the_agenda_stands() -> None:
@@ -208,6 +228,9 @@ def test_today_naming_the_call_dates_no_next_step() -> None:
         ("Can you have the numbers by our next meeting?", True),
         ("In the meantime, have a look at the trial.", True),
         ("Let's get your CFO on the next call.", False),
+        ("How's your Thursday going?", False),
+        ("How was the long weekend, did you get away?", False),
+        ("Have a great weekend, I'll send it Monday.", True),
     ],
 )
 def test_dates_a_step(text: str, dated: bool) -> None:

@@ -10,9 +10,11 @@ import pytest
 from engine.behaviors.catalog import BUILT_IN, SCORED
 from engine.types import Evidence, Transcript, TranscriptTurn
 from eval.behaviors import SetScore, format_score, score_call
+from eval.behaviors_dev import SALES_DEV
 from eval.labeled import (
     AMI_HELD_OUT,
     AMI_TRAIN,
+    SALES_DIR,
     Label,
     LabeledCall,
     ami_calls,
@@ -227,10 +229,11 @@ def test_macro_f1_is_the_mean_over_the_five_scored_behaviors() -> None:
 # --------------------------------------------------------------------------- labeled sets
 
 
-def test_sales_calls_load_with_valid_labels() -> None:
-    calls = sales_calls()
-    assert len(calls) == 12
-    assert len({c.call_id for c in calls}) == 12
+@pytest.mark.parametrize(("directory", "count"), [(SALES_DIR, 12), (SALES_DEV, 8)])
+def test_sales_calls_load_with_valid_labels(directory: Path, count: int) -> None:
+    calls = sales_calls(directory)
+    assert len(calls) == count
+    assert len({c.call_id for c in calls}) == count
     for c in calls:
         assert c.labels, c.call_id
         assert c.transcript.call_start is not None

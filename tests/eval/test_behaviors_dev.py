@@ -7,9 +7,10 @@ from __future__ import annotations
 from engine.attribution import utterances_from_transcript
 from engine.behaviors.catalog import HEADS, SCORED
 from engine.behaviors.segments import segment_utterances
+from engine.types import Transcript, TranscriptTurn
 from eval.behaviors import SetScore
-from eval.behaviors_dev import detected_turns, format_folds, series_of
-from eval.labeled import sales_calls
+from eval.behaviors_dev import detected_turns, error_lines, format_folds, series_of
+from eval.labeled import Label, LabeledCall, sales_calls
 from models.behavior_heads import load_default_heads
 from models.encoder import load_sentence_encoder
 from models.training import Example, featurize
@@ -48,3 +49,18 @@ def test_each_fold_gets_a_line_with_its_own_figures() -> None:
     assert lines[1].startswith("  ES2002: 0.133 ")  # agenda F1 2/3, the other four 0
     assert "agenda_set 0.67 (4)" in lines[1]
     assert lines[2].startswith("  ES2005: 0.000 ")
+
+
+def test_error_lines_name_false_detections_and_misses() -> None:
+    transcript = Transcript(tuple(TranscriptTurn("A", f"turn {i}") for i in range(10)), "t")
+    labels = (
+        Label("c1", 2, "budget_discussed", None, "rep"),
+        Label("c1", 8, "agenda_set", None, "rep"),
+    )
+    call = LabeledCall("c1", transcript, labels)
+    texts = [t.text for t in transcript.turns]
+    lines = error_lines(call, texts, {"budget_discussed": {3, 6}})
+    assert lines == [
+        "FN\tagenda_set\tc1\t8\tturn 8",
+        "FP\tbudget_discussed\tc1\t6\tturn 6",
+    ]
