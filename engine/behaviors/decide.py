@@ -106,6 +106,12 @@ _SMALL_TALK_BEFORE = re.compile(
     r"(?:\s+(?:your|the|you|ur))?(?:\s+long)?\s+$",
     re.IGNORECASE,
 )
+_TERM_BEFORE = re.compile(
+    r"\b(?:ends?|ended|expires?|expired|lapses?|renews?|runs?(?: out)?|valid|about|said"
+    r"|mentioned)(?:\s+(?:on|until|through|till))?\s+$",
+    re.IGNORECASE,
+)
+_PAST_AFTER = re.compile(r"\s+(?:was|were|has been|had been|had)\b", re.IGNORECASE)
 _THIS_CALL_DAY = re.compile(r"(?:today|this (?:morning|afternoon|evening))", re.IGNORECASE)
 _CALL_BEFORE = re.compile(
     r"(?:\b(?:thanks?|thank you|appreciate|grateful|glad|great|good|nice|lovely|pleasure)\b"
@@ -139,11 +145,17 @@ def dates_a_step(text: str) -> bool:
     expression the date finder finds, except "today" / "this morning" naming the call
     itself (thanks for today, what we covered today, today's call) or the present ("how
     payroll runs today"), a month something dates from ("the outage from January"), and
-    small talk ("how's your Thursday going?", "have a great weekend")."""
+    small talk ("how's your Thursday going?", "have a great weekend"), the end of a term
+    or an offer's validity ("your contract ends February 28th", "the hold runs until
+    Friday") as BEHAVIORS.md's policy dates, a day only mentioned ("what you said about
+    Monday"), and a date something was ("this year has been rough")."""
     for m in find_date_expressions(text):
         if _MONTH_ORIGIN.fullmatch(m.text):
             continue
-        if _SMALL_TALK_BEFORE.search(text[max(0, m.start - 40) : m.start]):
+        before = text[max(0, m.start - 40) : m.start]
+        if _SMALL_TALK_BEFORE.search(before) or _TERM_BEFORE.search(before):
+            continue
+        if _PAST_AFTER.match(text, m.end):
             continue
         if not _THIS_CALL_DAY.fullmatch(m.text):
             return True

@@ -231,6 +231,12 @@ def test_today_naming_the_call_dates_no_next_step() -> None:
         ("How's your Thursday going?", False),
         ("How was the long weekend, did you get away?", False),
         ("Have a great weekend, I'll send it Monday.", True),
+        ("Your current contract ends February twenty-eighth, right?", False),
+        ("The hold runs until Friday the twenty-seventh.", False),
+        ("It's valid until the end of April.", False),
+        ("From what you said about Monday, that matters.", False),
+        ("I know this year has been rough, thanks for the chance.", False),
+        ("I'll send the renewal by Friday, before your contract ends.", True),
     ],
 )
 def test_dates_a_step(text: str, dated: bool) -> None:
