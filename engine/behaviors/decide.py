@@ -15,7 +15,8 @@ How rules and the classifier combine:
      working on the components.");
    - a segment is an agenda or a next step, not both: the plan of this call and what
      happens after it are told apart by the two heads, and when both pass their thresholds
-     the one further above its threshold in log-odds wins (the agenda on a tie): in
+     the one further above its threshold in log-odds wins (the agenda on a tie), of those
+     the rules below let stand (an agenda a greeting rules out leaves the next step): in
      probabilities, a head with a high threshold has little room above it, and a
      confident next step (0.999 over 0.92) lost to a middling agenda (0.96 over 0.81);
    - ``rep_question`` is a rule: a rep's segment holding a question, open when it starts
@@ -201,23 +202,24 @@ def decide(
     )
     for seg, probs in zip(segments, probabilities, strict=True):
         margin = _logit(probs) - _logit(thresholds)
-        both = margin[agenda] >= 0 and margin[step] >= 0
-        loser = (step if margin[agenda] >= margin[step] else agenda) if both else -1
+        dated_by = turn_date.get(seg.utterance_index)
+        # What the rules let stand; only those compete for the segment.
+        stands = {
+            agenda: bool(margin[agenda] >= 0)
+            and may_set_agenda(seg.text, seg.role)
+            and agrees_to_agenda(seg.role, seg.utterance_index, rep_agenda),
+            step: bool(margin[step] >= 0) and (dated_by is not None or is_commitment(seg.text)),
+        }
+        loser = -1
+        if stands[agenda] and stands[step]:
+            loser = step if margin[agenda] >= margin[step] else agenda
         for j, head in enumerate(HEADS):
             p = float(probs[j])
-            if p < thresholds[j] or j == loser:
+            if p < thresholds[j] or j == loser or not stands.get(j, True):
                 continue
-            if head == "agenda_set":
-                if not may_set_agenda(seg.text, seg.role) or not agrees_to_agenda(
-                    seg.role, seg.utterance_index, rep_agenda
-                ):
-                    continue
-                if seg.role == "rep":
-                    rep_agenda.add(seg.utterance_index)
+            if head == "agenda_set" and seg.role == "rep":
+                rep_agenda.add(seg.utterance_index)
             if head == "next_step":
-                dated_by = turn_date.get(seg.utterance_index)
-                if dated_by is None and not is_commitment(seg.text):
-                    continue
                 behavior = "next_step_undated" if dated_by is None else "next_step_dated"
                 out.append(Detection(seg.index, behavior, p, date_segment=dated_by))
                 continue

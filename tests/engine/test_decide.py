@@ -91,6 +91,19 @@ def test_a_segment_is_an_agenda_or_a_next_step_not_both(
     assert [d.behavior for d in out] == sorted([kept, "budget_discussed"], key=_head_order)
 
 
+def test_an_agenda_the_rules_rule_out_leaves_the_next_step() -> None:
+    segments = [
+        seg(0, "Thanks, I'll send the deck."),
+        seg(1, "Sure, I'll send the deck.", "prospect"),
+    ]
+    p = probs({AGENDA: 0.99, NEXT: 0.9}, {AGENDA: 0.99, NEXT: 0.9})
+    out = decide(segments, p, thresholds(), [False, False])
+    assert [(d.segment, d.behavior) for d in out] == [
+        (0, "next_step_undated"),
+        (1, "next_step_undated"),
+    ]
+
+
 def test_the_margin_over_each_heads_own_threshold_decides() -> None:
     segments = [seg(0, "Let's look at pricing, then next steps.")]
     p = probs({AGENDA: 0.8, NEXT: 0.7})
