@@ -6,11 +6,12 @@ Features of a segment (see ``segment_features``):
   that an answer ("my CFO signs off") is read with its question ("who else decides?"),
 - the speaker's role (rep, prospect, unknown),
 - where the segment's turn is in the conversation (from -0.5 for the first to 0.5 for the
-  last; whether it is in the opening or the close): next steps close a call (only the
-  heads of ``models.training.POSITION_HEADS`` weigh it). A sentence on its own (a written
-  training example) is all zeros, a turn in the middle of a call: a flag for "position
-  known" would only learn how much rarer each behavior is in a whole conversation than
-  among the written examples, and then lower every real call's probabilities by it,
+  last; whether it is in the opening or the close): agendas open a call and next steps
+  close it (only the heads of ``models.training.POSITION_HEADS`` weigh it). A sentence on
+  its own (a written training example) is all zeros, a turn in the middle of a call: a flag
+  for "position known" would only learn how much rarer each behavior is in a whole
+  conversation than among the written examples, and then lower every real call's
+  probabilities by it,
 - rule features: which behaviors' cue patterns matched (models/patterns/cues.jsonl), whether a
   date expression, a money amount, or a question is in the segment.
 
