@@ -30,9 +30,10 @@ How rules and the classifier combine:
      (BEHAVIORS.md). A prospect musing about what to cover is not the call's agenda;
    - ``next_step_undated`` needs words of a commitment or proposal (will, 'll, can, let's,
      send, schedule, call, ...: ``is_commitment``) beyond a sign-off ("Will do. Talk
-     soon." is no step, as BEHAVIORS.md's pleasantries): without a date, that is all that
-     tells a step from a remark, and the classifier alone takes end-of-call chatter ("Check
-     here.", "It might do us out of a job.") for one;
+     soon." is no step, as the sales sets' labeling rules say of pleasantries,
+     eval/data/README.md): without a date, that is all that tells a step from a remark,
+     and the classifier alone takes end-of-call chatter ("Check here.", "It might do us
+     out of a job.") for one;
    - a question with no word of an agenda (``is_bare_question``) sets no agenda: rep
      discovery questions ("And when does that end?") otherwise pass for agenda moves;
    - a rep's segment with fewer than three words beyond fillers and acknowledgements
@@ -82,34 +83,40 @@ _AGENDA_CONTENT = re.compile(
     r"|(?:have|got) (?:the )?time|intros?|introductions|learn (?:about|more|how)"
     r"|today,? (?:we|i)(?:'ll| will| want| would| are going| am going|'re going|'m going)"
     r"|(?:i|we)'d (?:love|like) to|hoping to|go on to|move on|moving on|around the table"
-    r"|next (?:one|section|topic|item|point|slide|part))\b",
+    r"|next (?:one|section|topic|item|point|slide|part)|show you|dive in|get started"
+    r"|share (?:my|the) screen|save \w+(?: \w+)? for)\b",
     re.IGNORECASE,
 )
 _COMMITMENT = re.compile(
-    r"\b(?:will|shall|gonna|going to|let's|lets|let me|can|could|would|should|need(?:s)? to"
+    r"\b(?:will|shall|gonna|going to|let's|lets|let me|can(?!'t|not)|could(?!n't)"
+    r"|would(?!n't)|should(?!n't)|need(?:s)? to"
     r"|have to|has to|got to|gotta|want to|wanna|plan(?:ning)? to|please|happy to|how about"
     r"|what about|why don't|send|email|e-mail|forward|share|schedule|book|set up|follow(?:-| )up"
-    r"|loop in|circle back|touch base|reach out|call|talk|speak|meet|see you|invite|calendar"
+    r"|loop in|circle back|touch base|reach out|call|talk|speak|meet|invite|calendar"
     r"|demo|trial|proposal|quote|contract|sign|next (?:step|steps|call|meeting|time))\b"
-    r"|(?:'|’)(?:ll|d)\b",
+    r"|(?:'|’)ll\b",
     re.IGNORECASE,
 )
 
 _SIGN_OFF = re.compile(
-    r"\b(?:talk|speak|chat) (?:to you )?(?:soon|later)|see you(?: soon| later| then)?"
+    r"\b(?:(?:talk|speak|chat) (?:to you )?(?:soon|later)|see you(?: soon| later| then)?"
     r"|catch you later|have a (?:good|great|nice|lovely) (?:one|day|weekend|week|evening|night"
-    r"|afternoon|morning)|take care|bye|cheers|will do|sounds good|thanks(?: so much)?"
-    r"|thank you(?: so much)?\b",
+    r"|afternoon|morning)|sounds good|thanks(?: so much)?|thank you(?: so much)?"
+    r"|(?:i'll|i will|to) be honest)\b"
+    # Whole clauses only: "we will do a pilot" and "we can take care of it" are commitments.
+    r"|(?<![\w'])(?:will do|take care|bye|cheers)(?=\s*(?:[.!,]|$))",
     re.IGNORECASE,
 )
 _SMALL_TALK_BEFORE = re.compile(
-    r"\b(?:how(?:'s| is| was| are| were)|enjoy|enjoyed|have a (?:good|great|nice|lovely))"
-    r"(?:\s+(?:your|the|you|ur))?(?:\s+long)?\s+$",
+    # "how's your Thursday going", not "how's Friday for you?", which offers a time.
+    r"\b(?:how(?:'s| is| was| are| were)\s+(?:your|the|ur)|enjoy(?:ed)?(?:\s+(?:your|the))?"
+    r"|have a (?:good|great|nice|lovely))(?:\s+long)?\s+$",
     re.IGNORECASE,
 )
 _TERM_BEFORE = re.compile(
-    r"\b(?:ends?|ended|expires?|expired|lapses?|renews?|runs?(?: out)?|valid|about|said"
-    r"|mentioned)(?:\s+(?:on|until|through|till))?\s+$",
+    r"\b(?:ends?|ended|expires?|expired|lapses?|renews?|runs?(?: out)?|valid"
+    r"|(?:said|mentioned|asked|talked|spoke) about|said|mentioned)"
+    r"(?:\s+(?:on|until|through|till))?\s+$",
     re.IGNORECASE,
 )
 _PAST_AFTER = re.compile(r"\s+(?:was|were|has been|had been|had)\b", re.IGNORECASE)
@@ -148,7 +155,8 @@ def dates_a_step(text: str) -> bool:
     payroll runs today"), a month something dates from ("the outage from January"), and
     small talk ("how's your Thursday going?", "have a great weekend"), the end of a term
     or an offer's validity ("your contract ends February 28th", "the hold runs until
-    Friday") as BEHAVIORS.md's policy dates, a day only mentioned ("what you said about
+    Friday"), which the sales sets' labeling rules (eval/data/README.md) count as validity
+    and policy dates, not steps, a day only mentioned ("what you said about
     Monday"), and a date something was ("this year has been rough")."""
     for m in find_date_expressions(text):
         if _MONTH_ORIGIN.fullmatch(m.text):
@@ -205,10 +213,11 @@ def decide(
         dated_by = turn_date.get(seg.utterance_index)
         # What the rules let stand; only those compete for the segment.
         stands = {
-            agenda: bool(margin[agenda] >= 0)
+            agenda: bool(probs[agenda] >= thresholds[agenda])
             and may_set_agenda(seg.text, seg.role)
             and agrees_to_agenda(seg.role, seg.utterance_index, rep_agenda),
-            step: bool(margin[step] >= 0) and (dated_by is not None or is_commitment(seg.text)),
+            step: bool(probs[step] >= thresholds[step])
+            and (dated_by is not None or is_commitment(seg.text)),
         }
         loser = -1
         if stands[agenda] and stands[step]:

@@ -91,6 +91,13 @@ def test_a_segment_is_an_agenda_or_a_next_step_not_both(
     assert [d.behavior for d in out] == sorted([kept, "budget_discussed"], key=_head_order)
 
 
+def test_margins_are_compared_in_log_odds() -> None:
+    # In probabilities the agenda is further above its threshold (0.15 against 0.079).
+    t = thresholds(agenda_set=0.81, next_step=0.92)
+    out = decide([seg(0, "I'll send it tomorrow.")], probs({AGENDA: 0.96, NEXT: 0.999}), t, [True])
+    assert [d.behavior for d in out] == ["next_step_dated"]
+
+
 def test_an_agenda_the_rules_rule_out_leaves_the_next_step() -> None:
     segments = [
         seg(0, "Thanks, I'll send the deck."),
@@ -165,7 +172,12 @@ def test_a_reps_bare_acknowledgement_sets_no_agenda(text: str, role: Role, kept:
         ("Can you loop in procurement?", True),
         ("Let's get your CFO on the next call.", True),
         ("Happy to put a trial together.", True),
-        ("We'd then pick it up with your team.", True),
+        ("We'd then pick it up with your team.", False),
+        ("I will do that.", True),
+        ("Okay, we will do a pilot.", True),
+        ("We can take care of the setup.", True),
+        ("We can't do that.", False),
+        ("I'll be honest, the price is high.", False),
         ("Check here.", False),
         ("It might do us out of a job.", False),
         ("Thank you all for coming.", False),
@@ -195,6 +207,9 @@ def test_a_dated_next_step_needs_no_words_of_a_commitment() -> None:
         ("Okay. Do you still have time for a quick look at the console?", True),
         ("Shall we move on to pricing?", True),
         ("Let's start with your current setup. Does that work?", True),
+        ("Okay, so I'll show you the dashboard, sound good?", True),
+        ("Shall we get started?", True),
+        ("Can we save pricing for the end?", True),
     ],
 )
 def test_a_bare_question_sets_no_agenda(text: str, kept: bool) -> None:
@@ -249,6 +264,9 @@ def test_today_naming_the_call_dates_no_next_step() -> None:
         ("It's valid until the end of April.", False),
         ("From what you said about Monday, that matters.", False),
         ("I know this year has been rough, thanks for the chance.", False),
+        ("How about next Tuesday?", True),
+        ("How is Friday for you?", True),
+        ("I'll send the contract; how's Friday?", True),
         ("I'll send the renewal by Friday, before your contract ends.", True),
     ],
 )
