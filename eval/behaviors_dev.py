@@ -42,7 +42,7 @@ from engine.behaviors.decide import best_per_utterance, decide
 from engine.behaviors.segments import Segment, segment_utterances
 from engine.types import FloatArray
 from eval.behaviors import SetScore, format_score, score_call, score_turns
-from eval.labeled import LabeledCall, ami_calls, sales_calls
+from eval.labeled import SALES_DEV, LabeledCall, ami_calls, sales_calls
 from models.behavior_heads import POSITION_COLUMNS, RULE_FEATURES, BehaviorHeads
 from models.encoder import load_sentence_encoder
 from models.registry import cache_dir
@@ -56,8 +56,6 @@ from models.training import (
     training_examples,
 )
 
-SALES_DEV = Path(__file__).resolve().parent / "dev"
-"""The team's sales development calls: judged on, never trained on."""
 HAS_DATE = POSITION_COLUMNS.stop + RULE_FEATURES.index("has_date")
 """The has_date rule feature's column in ``segment_features``."""
 
@@ -159,7 +157,7 @@ def error_lines(
 ) -> list[str]:
     """A line per false detection (``FP``) and missed label (``FN``) of one call, moment level
     (a turn either side counts, as in ``score_turns``): call, turn, behavior, the turn's text."""
-    out = []
+    out: list[str] = []
     for behavior in SCORED:
         labeled = {lab.turn for lab in call.labels if lab.behavior == behavior}
         found = detected.get(behavior, set())

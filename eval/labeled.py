@@ -19,6 +19,9 @@ AMI_HELD_OUT = ("ES2003a", "ES2003b", "ES2003c", "ES2003d")
 TEAM_AMI_LABELS = Path(__file__).resolve().parent.parent / "models" / "behavior_data" / "ami_labels"
 """The team's own labels of further AMI meetings (one file per meeting series), training only."""
 SALES_DIR = Path(__file__).resolve().parent / "data"
+"""The team's held-out sales calls."""
+SALES_DEV = Path(__file__).resolve().parent / "dev"
+"""The team's sales development calls: judged on, never trained on."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,8 @@ def ami_calls(meetings: tuple[str, ...] | None = None) -> list[LabeledCall]:
 
 
 def sales_calls(directory: Path = SALES_DIR) -> list[LabeledCall]:
-    """The team's held-out sales calls (transcript JSON) with their labels."""
+    """The team's sales calls in ``directory`` (transcript JSON) with their labels: the
+    held-out ones by default, the development ones from ``SALES_DEV``."""
     from pipelines.transcripts import read_transcript
 
     labels = _read_labels([directory / "sales_labels.jsonl"])

@@ -10,10 +10,10 @@ import pytest
 from engine.behaviors.catalog import BUILT_IN, SCORED
 from engine.types import Evidence, Transcript, TranscriptTurn
 from eval.behaviors import SetScore, format_score, score_call
-from eval.behaviors_dev import SALES_DEV
 from eval.labeled import (
     AMI_HELD_OUT,
     AMI_TRAIN,
+    SALES_DEV,
     SALES_DIR,
     Label,
     LabeledCall,
