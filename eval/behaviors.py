@@ -97,12 +97,17 @@ def _turn_of(e: Evidence) -> int:
     return int(e.utterance_ids[0][1:])
 
 
-def score_call(score: SetScore, call: LabeledCall, evidence: Sequence[Evidence]) -> None:
-    """Add one call's detections and labels to ``score``."""
+def evidence_turns(evidence: Sequence[Evidence]) -> dict[str, set[int]]:
+    """The turns (transcript indices) holding each behavior's evidence."""
     detected: dict[str, set[int]] = {}
     for e in evidence:
         detected.setdefault(e.behavior, set()).add(_turn_of(e))
-    score_turns(score, call, detected)
+    return detected
+
+
+def score_call(score: SetScore, call: LabeledCall, evidence: Sequence[Evidence]) -> None:
+    """Add one call's detections and labels to ``score``."""
+    score_turns(score, call, evidence_turns(evidence))
     for lab in call.labels:
         same = [e for e in evidence if e.behavior == lab.behavior and _turn_of(e) == lab.turn]
         if lab.subtype and same:

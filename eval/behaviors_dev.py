@@ -41,7 +41,7 @@ from engine.behaviors.catalog import SCORED
 from engine.behaviors.decide import best_per_utterance, decide
 from engine.behaviors.segments import Segment, segment_utterances
 from engine.types import FloatArray
-from eval.behaviors import SetScore, format_score, score_call, score_turns
+from eval.behaviors import SetScore, evidence_turns, format_score, score_call, score_turns
 from eval.labeled import SALES_DEV, LabeledCall, ami_calls, sales_calls
 from models.behavior_heads import POSITION_COLUMNS, RULE_FEATURES, BehaviorHeads
 from models.encoder import load_sentence_encoder
@@ -145,9 +145,7 @@ def sales_dev_score(
         )
         score_call(score, call, evidence)
         if errors is not None:
-            detected: dict[str, set[int]] = {}
-            for e in evidence:
-                detected.setdefault(e.behavior, set()).add(int(e.utterance_ids[0][1:]))
+            detected = evidence_turns(evidence)
             errors.extend(error_lines(call, [u.text for u in utterances], detected))
     return score
 

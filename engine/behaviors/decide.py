@@ -161,14 +161,13 @@ def dates_a_step(text: str) -> bool:
     for m in find_date_expressions(text):
         if _MONTH_ORIGIN.fullmatch(m.text):
             continue
-        before = text[max(0, m.start - 40) : m.start]
+        before = text[max(0, m.start - 60) : m.start]
         if _SMALL_TALK_BEFORE.search(before) or _TERM_BEFORE.search(before):
             continue
         if _PAST_AFTER.match(text, m.end):
             continue
         if not _THIS_CALL_DAY.fullmatch(m.text):
             return True
-        before = text[max(0, m.start - 60) : m.start]
         if (
             _CALL_BEFORE.search(before) is None
             and _NOWADAYS_BEFORE.search(before) is None
