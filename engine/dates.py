@@ -36,15 +36,19 @@ below). Weeks run Monday to Sunday; the business week ends on Friday.
   today). Numeric ``a/b`` reads as whichever of month/day or day/month is a valid date; when
   both are (``12/03``) and differ, ``due`` is None — never a guess. A date that does not
   exist is None.
+- **A weekday with a date** checks it: ``Friday, March 13th`` is 13 March when that is a
+  Friday, else None. With a day of the month alone (``Thursday the twenty-sixth``) it is
+  the first of the next two such days that falls on that weekday (``Friday the third`` said
+  on Monday 2 March: 3 April), else None.
 - **Times**: ``at 5pm``, ``5 p.m.``, ``17:00``, ``at 2:30``, ``at noon``, ``10 am``, ``at
-  five``, ``half past two``, ``ten o'clock``; with a zone said (``2pm Pacific``, ``3pm ET``,
-  ``CET``, ``GMT``) in that zone and its offset. Hours without am/pm follow business hours:
-  1–7 → pm, 8–11 → am, 12 → noon; a zero-padded or 13–23 hour is a 24-hour clock
-  (``07:30`` is 7:30 am); ``morning`` makes it am, ``afternoon``/``evening``/``tonight`` pm.
-  ``midnight`` is 00:00 at the end of the day it belongs to. A time with no day is today,
-  or tomorrow when that moment is already past at the call's start (``at 2`` said at 3 pm
-  is 2 pm tomorrow). A clock time that does not exist (a DST gap) moves forward with the
-  clock (2:30 → 3:30 on the spring-forward day).
+  five``, ``half past two``, ``half ten`` (10:30), ``ten o'clock``; with a zone said (``2pm
+  Pacific``, ``3pm ET``, ``CET``, ``GMT``) in that zone and its offset. Hours without am/pm
+  follow business hours: 1–7 → pm, 8–11 → am, 12 → noon; a zero-padded or 13–23 hour is a
+  24-hour clock (``07:30`` is 7:30 am); ``morning`` makes it am,
+  ``afternoon``/``evening``/``tonight`` pm. ``midnight`` is 00:00 at the end of the day it
+  belongs to. A time with no day is today, or tomorrow when that moment is already past at
+  the call's start (``at 2`` said at 3 pm is 2 pm tomorrow). A clock time that does not
+  exist (a DST gap) moves forward with the clock (2:30 → 3:30 on the spring-forward day).
 - **Parts of day alone**: ``in the morning`` → today if said before noon, else tomorrow;
   ``in the afternoon`` before 5 pm; ``in the evening`` before 9 pm; ``first thing in the
   morning`` like ``in the morning``; ``after lunch`` before 2 pm. A date, never a time.
@@ -94,10 +98,14 @@ only spaces, a comma, ``on`` or ``at`` separate them: ``next Tuesday at 2pm``, `
 Friday``, ``Friday, March 6th``, ``EOD Friday``. To keep precision on everyday speech, a
 bare hour counts only after ``at`` and before a clause end or a time-like word (``at 5``,
 ``at 5 tomorrow``, not ``at 5 people``, ``priced at 5``); ``the 15th`` not before a noun
-(``the 2nd option``); a day ordinal in words (``the fifteenth``) only after a deadline word,
-``week of`` or a word that proposes it (``how about``, ``on``, ``around``) or before one that
-accepts it (``the ninth works``), and ``the first/second/third`` only after a deadline word or
-``week of`` (``the second`` is as often an option); a month name alone only with a
+(``the 2nd option``); a bare ordinal (``Twenty-third at ten works``) and an hour said
+before its day (``Eleven on the twenty-seventh``, ``Nine thirty Monday``) only where a clause
+starts or after a word that proposes it (``say``, ``maybe``), ``half ten`` there or after
+``at``; a day ordinal in words (``the fifteenth``) only after a deadline word, ``week of``, a
+weekday (``Friday the third``) or a word that proposes it (``how about``, ``on``,
+``around``) or before one that accepts it (``the ninth works``), and ``the
+first/second/third`` only after a deadline word, ``week of`` or a weekday (``the second`` is
+as often an option); a month name alone only with a
 preposition or modifier (``in May``, ``mid-March``: not the verb ``may``); a year only with
 one (``in 2027``); ``24/7`` and small fractions (``1/2``, ``3/4``) are not dates; past
 references are not found.
@@ -345,7 +353,8 @@ _KINDS: list[tuple[str, str]] = [
         rf"|(?:the\s+)?(?:{_DAYNUM}|{_ORDW})\s+(?:of\s+)?{_MONTH_ANY}(?:,?\s+{_YEAR4})?"
         rf"|(?:the\s+)?(?:{_DAYORD}|{_ORDW})\s+of\s+(?:the|this|next)\s+month\b"
         rf"|(?P<dord>the\s+{_DAYORD}|on\s+the\s+{_ORDW})"
-        rf"|(?P<dordw>the\s+{_ORDW}))",
+        rf"|(?P<dordw>the\s+{_ORDW})"
+        rf"|(?P<dordb>{_DAYORD}|(?!(?:first|second|third)\b){_ORDW}))",
     ),
     (
         "month",
@@ -388,7 +397,11 @@ _KINDS: list[tuple[str, str]] = [
         rf"|\b(?:half\s+(?:past|after)|quarter\s+(?:past|after|to))\s+(?:{_HOURW}|1[0-2]\b|[1-9]\b))"
         rf"(?:\s+{_ZONE})?"
         rf"|(?P<tbare>\bat\s+(?:1[0-2]|[1-9]|{_HOURW})(?![\d:.,]\d)(?:[\s-]+{_MINW})?)"
-        rf"(?:\s+{_ZONE})?",
+        rf"(?:\s+{_ZONE})?"
+        rf"|(?P<thalf>\b(?:(?:at|around|about|by|before|after|until|till)\s+)?half\s+"
+        rf"(?:{_HOURW}|1[0-2]\b|[1-9]\b))"
+        rf"|(?P<tpre>\b(?:(?!one\b){_HOURW}(?:[\s-]+{_MINW})?|(?:1[0-2]|[2-9])(?::[0-5]\d)?)"
+        rf"(?=,?\s+(?:on\s+)?(?:the\s+)?(?:{_DAYORD}|{_ORDW}|{_WD}|{_MONTH_ANY})))",
     ),
     (
         "part",
@@ -462,16 +475,19 @@ def _is_head(words: list[str], i: int) -> bool:
         return True
     before = words[i - 1] if i > 0 else ""
     if word in _HOUR_WORDS:
-        return before == "at"  # "at five"; "five pm" has its head in "pm"
+        return before in ("at", "half")  # "at five", "half ten"; "five pm" has its head in "pm"
     if word == "m":
         return before in ("a", "p")  # "five p.m."
     if word == "past":
         return before == "half"
     if word not in _ORDINAL_WORDS:
         return False
-    if before in ("twenty", "thirty") and i > 1:
+    if before in ("twenty", "thirty"):
+        if i == 1:
+            return True  # "Twenty-third at ten works."
         before = words[i - 2]
-    return before == "the"  # "by the fifteenth", "week of the twenty first"
+    # "by the fifteenth", "week of the twenty first"; a clause's first word ("Ninth works.")
+    return before == "the" or i == 0
 
 
 def _candidate_starts(text: str) -> list[int]:
@@ -579,6 +595,18 @@ def _keep(text: str, m: re.Match[str], kind: str) -> _Verdict:
         return "retry"
     if m.group("dordw") is not None and not _ordinal_word_is_a_date(text, m):
         return "retry"
+    if (m.group("dordb") is not None or m.group("tpre") is not None) and not _CLAUSE_START.search(
+        text, max(0, start - 16), start
+    ):
+        return "retry"
+    if m.group("dordb") is not None and not _ORDW_AFTER.match(text, end):
+        return "retry"
+    if m.group("thalf") is not None and not (
+        re.match(r"\w+\s", m.group(0)) or _CLAUSE_START.search(text, max(0, start - 16), start)
+    ):
+        return "retry"
+    if m.group("thalf") is not None and not _BARE_FOLLOW.match(text, end):
+        return "retry"
     if m.group("dnum") is not None:
         raw = m.group("dnum")
         frac = _FRACTION.fullmatch(raw)
@@ -591,6 +619,12 @@ def _keep(text: str, m: re.Match[str], kind: str) -> _Verdict:
     return "keep"
 
 
+# A bare ordinal ("Twenty-third at ten works") or an hour said before its day ("Eleven on the
+# twenty-seventh", "Nine thirty Monday") counts only where a clause starts or a proposal
+# ("say", "how about") puts it: elsewhere it is as likely a count ("two on the fifteenth").
+_CLAUSE_START = re.compile(
+    r"(?:^\W*|[.,;:!?]\s+|\b(?:say|about|maybe|do|try|or|and|then|um|uh)\s+)$", re.I
+)
 # "the fifteenth" without a month is a date after a deadline word or "week of", or with a
 # word that says so before it ("how about the twentieth") or after it ("the ninth works");
 # "the first/second/third" only after a deadline word or "week of" ("the second works" is as
@@ -599,6 +633,8 @@ _ORDW_BEFORE = re.compile(
     r"\b(?:on|for|around|from|after|say|maybe|until|till|(?:how|what)\s+about|like|or|and)\s*$",
     re.I,
 )
+_WEEKDAY_BEFORE = re.compile(rf"\b{_WD},?\s*$", re.I)
+"""A weekday makes the ordinal after it a date: "Friday the third", "Wednesday, the 22nd"."""
 _ORDW_AFTER = re.compile(
     r"\s*(?:$|[.,;:!?)]|(?:works?|would\s+work|is\s+(?:good|fine|better|best|great|ok|okay"
     r"|perfect|open|free)|suits|at|then|of\s+(?:this|next)\s+month|in\s+the\s+morning)\b)",
@@ -611,7 +647,9 @@ def _ordinal_word_is_a_date(text: str, m: re.Match[str]) -> bool:
         return False
     if m.group("dl") is not None or m.group("weekof") is not None:
         return True
-    if re.search(r"\b(?:first|second|third)\s*$", m.group("dordw"), re.I):
+    if _WEEKDAY_BEFORE.search(text, max(0, m.start() - 16), m.start()):
+        return True
+    if re.fullmatch(r"the\s+(?:first|second|third)", m.group("dordw"), re.I):
         return False
     before = _ORDW_BEFORE.search(text, max(0, m.start() - 12), m.start()) is not None
     return before or _ORDW_AFTER.match(text, m.end()) is not None
@@ -719,6 +757,8 @@ class _Reading:
     """(hour, minute, am/pm, 24-hour clock, midnight)."""
     zone: str | None = None
     part: str | None = None
+    weekday: int | None = None
+    """The weekday said with a date (Monday 0): it checks the date instead of fixing it."""
     failed: bool = False
     business: bool = False
     """``last business day of``: the last day moves back to a weekday."""
@@ -788,24 +828,24 @@ def _read_atom(atom: _Atom, now: datetime, r: _Reading) -> None:
     elif kind == "nthweek":
         _read_nth_week(text, today, r)
     elif kind == "date":
-        d = _read_date(text, today)
+        d = _read_date(text, today, r.weekday)
         if d is None:
-            r.failed = True
+            r.failed = True  # "Friday, March 7th" when the 7th is not a Friday
         elif re.match(r"(?:the )?week of\b", text):  # the week that holds the date
             start, end = _bounds("week", d, 0)
             _set_period(r, "week", start, end, None, today)
-        elif r.point is not None and r.point != d:
-            r.failed = True  # "Friday, March 7th" when the 7th is not a Friday
+        elif r.point is not None and r.weekday is None and r.point != d:
+            r.failed = True
         else:
             r.point = d
     elif kind == "month":
         _read_month(text, today, r)
     elif kind == "wd":
         d = _read_weekday(text, today)
-        if r.point is not None and r.point != d:
+        if r.point is not None and r.point.weekday() != d.weekday():
             r.failed = True
-        else:
-            r.point = d
+        elif r.point is None:
+            r.point, r.weekday = d, d.weekday()
         _read_part(text, r)
     elif kind == "period":
         _read_period(text, today, r)
@@ -1010,8 +1050,18 @@ def _read_part(text: str, r: _Reading) -> None:
         r.part = "first"
 
 
-def _read_date(text: str, today: date) -> date | None:
-    """A calendar date from a date atom's text; None if it does not exist or is ambiguous."""
+def _read_date(text: str, today: date, weekday: int | None = None) -> date | None:
+    """A calendar date from a date atom's text; None if it does not exist or is ambiguous,
+    or falls on another day of the week than ``weekday`` (when one was said with it). A day
+    of the month said with a weekday and no month is the next such date on that weekday, of
+    the next two ("Friday the third" said on Monday 2 March 2026: 3 April)."""
+    d = _read_calendar_date(text, today, weekday)
+    if d is None or weekday is None or d.weekday() == weekday:
+        return d
+    return None
+
+
+def _read_calendar_date(text: str, today: date, weekday: int | None) -> date | None:
     iso = re.search(r"\b((?:19|20)\d\d)-(\d{1,2})-(\d{1,2})\b", text)
     if iso:
         return _make_date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
@@ -1036,12 +1086,15 @@ def _read_date(text: str, today: date) -> date | None:
         if re.search(r"\bof (?:this|next) month\b", text):
             first = _add_months(today.replace(day=1), 1 if "next month" in text else 0)
             return _make_date(first.year, first.month, day)
-        for ahead in range(13):  # the next month that has this day, from this one
+        found = []
+        for ahead in range(14):  # the next months that have this day, from this one
             first = _add_months(today.replace(day=1), ahead)
             d = _make_date(first.year, first.month, day)
             if d is not None and d >= today:
-                return d
-        return None
+                found.append(d)
+        if weekday is not None:
+            return next((d for d in found[:2] if d.weekday() == weekday), None)
+        return found[0] if found else None
     if year is not None:
         return _make_date(year, month, day)
     return _next_on_or_after(today, month, day)
@@ -1183,6 +1236,9 @@ def _read_time(text: str, r: _Reading) -> None:
         minute = 30 if m.group(1) == "half" else 15
         if m.group(2) == "to":
             hour, minute = (hour - 1) or 12, 60 - minute
+    elif m := re.search(rf"\bhalf ({_alt(_HOUR_WORDS)}|\d+)\b", text):  # British: half ten
+        hour = int(m.group(1)) if m.group(1).isdigit() else _HOUR_WORDS[m.group(1)]
+        minute = 30
     elif m := re.search(r"(\d{1,2})(?::(\d\d))?", text):
         hour, minute = int(m.group(1)), int(m.group(2) or 0)
         if m.group(1).startswith("0") and len(m.group(1)) == 2:

@@ -45,6 +45,21 @@ ON_MONDAY: list[tuple[str, str | None, Granularity | None]] = [
     ("Monday morning", "2026-03-09", "date"),
     ("Friday, March 6th", "2026-03-06", "date"),
     ("Friday, March 7th", None, None),  # the 7th is a Saturday
+    ("Friday, March 13th", "2026-03-13", "date"),  # a weekday checks a date, not the next one
+    # a weekday with a day of the month: that date, when it falls on that weekday
+    ("Tuesday the seventeenth", "2026-03-17", "date"),
+    ("Wednesday, the eleventh", "2026-03-11", "date"),
+    ("Thursday the twenty-sixth at two", "2026-03-26T14:00:00-04:00", "datetime"),
+    ("Tuesday the twenty-fourth of March", "2026-03-24", "date"),
+    ("Friday the third", "2026-04-03", "date"),  # 3 March is a Tuesday: the next Friday the 3rd
+    ("Thursday the twenty-fourth", None, None),  # neither 24 March nor 24 April is a Thursday
+    ("Monday the 23rd", "2026-03-23", "date"),
+    # a time said before its day, and half ten (10:30)
+    ("eleven on the twenty-seventh", "2026-03-27T11:00:00-04:00", "datetime"),
+    ("nine thirty Monday", "2026-03-09T09:30:00-04:00", "datetime"),
+    ("twenty-third at ten", "2026-03-23T10:00:00-04:00", "datetime"),
+    ("at half ten", "2026-03-03T10:30:00-05:00", "datetime"),
+    ("half ten on the twenty-fourth", "2026-03-24T10:30:00-04:00", "datetime"),
     # deadlines
     ("by Friday", "2026-03-06", "date"),
     ("before Friday", "2026-03-06", "date"),
@@ -353,6 +368,23 @@ def test_finds_a_demo_date_and_a_deadline() -> None:
         ("Let's plan a demo the week of the twentieth.", [("the week of the twentieth", 18, 43)]),
         ("Kickoff in the first week of May.", [("the first week of May", 11, 32)]),
         ("We could do the last week of March.", [("the last week of March", 12, 34)]),
+        (
+            "Does Thursday the twenty-third at twelve thirty work?",
+            [("Thursday the twenty-third at twelve thirty", 5, 47)],
+        ),
+        (
+            "Can we do the Wednesday, the twenty-second, same time?",
+            [("Wednesday, the twenty-second", 14, 42)],
+        ),
+        ("Friday the third works.", [("Friday the third", 0, 16)]),
+        ("Eleven on the twenty-seventh, done.", [("Eleven on the twenty-seventh", 0, 28)]),
+        ("Fine. Nine thirty Monday.", [("Nine thirty Monday", 6, 24)]),
+        ("Twenty-third at ten works.", [("Twenty-third at ten", 0, 19)]),
+        (
+            "Could we say Tuesday the twenty-fourth, at half ten?",
+            [("Tuesday the twenty-fourth, at half ten", 13, 51)],
+        ),
+        ("Half ten on the twenty-fourth, lovely.", [("Half ten on the twenty-fourth", 0, 29)]),
     ],
 )
 def test_finds_expressions_in_sentences(text: str, expected: list[tuple[str, int, int]]) -> None:
@@ -385,6 +417,9 @@ def test_finds_expressions_in_sentences(text: str, expected: list[tuple[str, int
         "We'll touch base soon.",
         "In the coming months we will grow.",
         "It's about twelve thirty people.",
+        "We need two on the fifteenth floor.",
+        "The twenty-third item was wrong.",
+        "Half two of them left.",
         "",
     ],
 )
