@@ -65,9 +65,6 @@ probabilities score best on the threshold objective below (training data only, t
 stronger regularization). Weaker regularization fits the written sentences better but fires
 on more neutral meeting turns, and the heads differ in where that balance lies."""
 THRESHOLDS_BY = "moment+example"
-DECIDE_RULES = ("agenda-needs-content", "step-dated-by-turn", "undated-step-needs-commitment")
-"""The ``decide`` rules the threshold objective applies; part of the heads' version, since
-a changed rule moves the thresholds the same weights are cut at."""
 STEP_KIND = {"next_step_dated": 1, "next_step_undated": 0}
 """``step_kinds``' value for the examples a next-step detection counts as each behavior."""
 POSITION_HEADS = ("agenda_set", "next_step")
@@ -401,6 +398,17 @@ def step_kinds(examples: Sequence[Example]) -> npt.NDArray[np.int64]:
     return np.where(dated, 1, np.where(committed, 0, -1)).astype(np.int64)
 
 
+def rules_digest(examples: Sequence[Example]) -> str:
+    """What the ``decide`` rules that the threshold objective applies say of each example
+    (``step_kinds``, ``may_set_agenda``), hashed: part of the heads' version, since a changed
+    rule moves the thresholds the same weights are cut at. Hashing the verdicts, not the
+    rules' source, names every rule change that matters to training and no edit that does
+    not."""
+    agenda = [may_set_agenda(e.text, e.role) for e in examples]
+    verdicts = step_kinds(examples).tobytes() + np.array(agenda, dtype=bool).tobytes()
+    return hashlib.sha256(verdicts).hexdigest()
+
+
 def without_positions(x: FloatArray) -> FloatArray:
     """``x`` with the position features zeroed (for heads outside ``POSITION_HEADS``)."""
     out = x.copy()
@@ -463,9 +471,10 @@ def train_heads(
     digest = hashlib.sha256(
         "\n".join(f"{e.source}|{e.role}|{e.text}|{e.context}|{e.labels}" for e in examples).encode()
     ).hexdigest()
+    rules = rules_digest(examples)
     # The version names the data, the features and every setting that changes the weights.
     setup = hashlib.sha256(
-        f"{digest}|{encoder}|{list(grid)}|{folds}|{THRESHOLDS_BY}|{DECIDE_RULES}|{POSITION_HEADS}"
+        f"{digest}|{encoder}|{list(grid)}|{folds}|{THRESHOLDS_BY}|{rules}|{POSITION_HEADS}"
         f"|{ROLE_FEATURES}|{POSITION_FEATURES}|{RULE_FEATURES}".encode()
     ).hexdigest()
     version = f"{HEADS_VERSION_PREFIX}.{setup[:8]}"
@@ -481,7 +490,7 @@ def train_heads(
         },
         "cross_validation": report,
         "thresholds_by": THRESHOLDS_BY,
-        "decide_rules": list(DECIDE_RULES),
+        "decide_rules_sha256": rules,
         "position_heads": list(POSITION_HEADS),
         "thresholds": {h: float(t) for h, t in zip(HEADS, thresholds, strict=True)},
     }

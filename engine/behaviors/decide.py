@@ -53,7 +53,7 @@ import numpy.typing as npt
 
 from engine.behaviors.catalog import HEADS
 from engine.behaviors.segments import Segment
-from engine.dates import find_date_expressions, find_event_times
+from engine.dates import DateMention, find_date_expressions, find_event_times
 from engine.types import Role
 
 QUESTION_CONFIDENCE = 0.9
@@ -119,12 +119,20 @@ _TERM_BEFORE = re.compile(
     r"(?:\s+(?:on|until|through|till))?\s+$",
     re.IGNORECASE,
 )
+_TAKEN_BEFORE = re.compile(
+    # "I'm in board prep all day Tuesday", "we're closed Monday": the day is not free.
+    r"\b(?:i'm|i am|we're|we are|he's|she's|they're|they are)\s+(?:(?:in|at)\s[^.?!,]{1,30}"
+    r"\ball day|out|off|away|busy|closed|booked|tied up|travel+ing"
+    r"|on (?:holiday|vacation|leave))\b[^.?!,]{0,30}$",
+    re.IGNORECASE,
+)
 _PAST_AFTER = re.compile(r"\s+(?:was|were|has been|had been|had)\b", re.IGNORECASE)
 _THIS_CALL_DAY = re.compile(r"(?:today|this (?:morning|afternoon|evening))", re.IGNORECASE)
 _CALL_BEFORE = re.compile(
     r"(?:\b(?:thanks?|thank you|appreciate|grateful|glad|great|good|nice|lovely|pleasure)\b"
     r"(?:\s+(?!(?:i|i'll|we'll|you'll|will|send|get|email|share|have|can|could)\b)[\w']+){0,6}"
     r"\s+|\b(?:connected|chatted|spoke|met|caught up|talked|spent)"
+    r"|\b(?:summary|recap|notes|minutes|write-?up)\s+(?:of|from)\s+"
     r"|\b(?:earlier|so far|here|with (?:us|me)|joining|on (?:the|this) call|(?:hopping|jumping)"
     r" on|for|from|during|did|covered|discussed"
     r"|talked(?: about)?|went (?:over|through)|saw|seen|showed|shown|heard|learned|shared"
@@ -148,33 +156,44 @@ _CALL_AFTER = re.compile(
 
 
 def dates_a_step(text: str) -> bool:
-    """Whether ``text`` holds a date or time that can date a next step: a time set by an
-    event of the conversation ("by the next meeting", "after this call"), or any
-    expression the date finder finds, except "today" / "this morning" naming the call
-    itself (thanks for today, what we covered today, today's call) or the present ("how
-    payroll runs today"), a month something dates from ("the outage from January"), and
-    small talk ("how's your Thursday going?", "have a great weekend"), the end of a term
-    or an offer's validity ("your contract ends February 28th", "the hold runs until
-    Friday"), which the sales sets' labeling rules (eval/data/README.md) count as validity
-    and policy dates, not steps, a day only mentioned ("what you said about
-    Monday"), and a date something was ("this year has been rough")."""
+    """Whether ``text`` holds a date or time that can date a next step (see
+    ``step_dates``)."""
+    return bool(step_dates(text))
+
+
+def step_dates(text: str) -> list[DateMention]:
+    """The dates and times in ``text`` that can date a next step, in order: a time set by an
+    event of the conversation ("by the next meeting", "after this call"), or any expression
+    the date finder finds, except "today" / "this morning" naming the call itself (thanks
+    for today, what we covered today, today's call) or the present ("how payroll runs
+    today"), a month something dates from ("the outage from January"), small talk ("how's
+    your Thursday going?", "have a great weekend"), the end of a term or an offer's validity
+    ("your contract ends February 28th", "the hold runs until Friday"), which the sales
+    sets' labeling rules (eval/data/README.md) count as validity and policy dates, not
+    steps, a day only mentioned ("what you said about Monday"), a date something was ("this
+    year has been rough"), and a day someone is taken ("I'm in board prep all day
+    Tuesday"). Calendar dates come before event times, so a step's due date is read from
+    the first of them."""
+    out: list[DateMention] = []
     for m in find_date_expressions(text):
         if _MONTH_ORIGIN.fullmatch(m.text):
             continue
         before = text[max(0, m.start - 60) : m.start]
-        if _SMALL_TALK_BEFORE.search(before) or _TERM_BEFORE.search(before):
+        if (
+            _SMALL_TALK_BEFORE.search(before)
+            or _TERM_BEFORE.search(before)
+            or _TAKEN_BEFORE.search(before)
+        ):
             continue
         if _PAST_AFTER.match(text, m.end):
             continue
-        if not _THIS_CALL_DAY.fullmatch(m.text):
-            return True
-        if (
+        if not _THIS_CALL_DAY.fullmatch(m.text) or (
             _CALL_BEFORE.search(before) is None
             and _NOWADAYS_BEFORE.search(before) is None
             and _CALL_AFTER.match(text, m.end) is None
         ):
-            return True
-    return bool(find_event_times(text))
+            out.append(m)
+    return out + find_event_times(text)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.dates import find_date_expressions, find_event_times, resolve_date
+from engine.behaviors.decide import step_dates
+from engine.dates import find_date_expressions, resolve_date
 from engine.money import find_money, words_to_number
 from engine.types import Role
 
@@ -102,7 +103,7 @@ def extract_fields(
         fields = {"action": _action(text), "owner": _owner(text, role)}
         if behavior == "next_step_dated":
             said = text if date_text is None else date_text
-            mentions = find_date_expressions(said) or find_event_times(said)
+            mentions = step_dates(said)
             expr = mentions[0].text if mentions else None
             fields["date_expr"] = expr
             fields["due"] = _resolve(expr, clock)

@@ -268,6 +268,11 @@ def test_today_naming_the_call_dates_no_next_step() -> None:
         ("How is Friday for you?", True),
         ("I'll send the contract; how's Friday?", True),
         ("I'll send the renewal by Friday, before your contract ends.", True),
+        ("I'm in board prep all day Tuesday.", False),
+        ("We're closed Monday for the holiday.", False),
+        ("I'm off Friday, so Thursday?", True),
+        ("I'm in the office Tuesday, come by.", True),
+        ("I'll send a summary of today.", False),
     ],
 )
 def test_dates_a_step(text: str, dated: bool) -> None:

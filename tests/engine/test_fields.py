@@ -204,6 +204,24 @@ def test_a_step_dated_by_another_sentence_of_its_turn_takes_that_date() -> None:
     assert out["due"] == "2026-03-06T14:00:00-05:00"
 
 
+@pytest.mark.parametrize(
+    ("text", "date_expr", "due"),
+    [
+        ("I'll send a summary of today by Thursday.", "by Thursday", "2026-03-05"),
+        (
+            "I'm out all day Tuesday. Wednesday at ten?",
+            "Wednesday at ten",
+            "2026-03-04T10:00:00-05:00",
+        ),
+        ("Thanks for today! Let's talk Friday.", "Friday", "2026-03-06"),
+    ],
+)
+def test_a_step_takes_the_first_date_that_can_date_it(text: str, date_expr: str, due: str) -> None:
+    out = fields("next_step_dated", text, "rep")
+    assert out is not None
+    assert (out["date_expr"], out["due"]) == (date_expr, due)
+
+
 def test_a_step_timed_by_an_event_keeps_its_words_and_no_due_date() -> None:
     out = fields("next_step_dated", "I'll send the proposal after this call.", "rep")
     assert out == {"action": "send", "owner": "rep", "date_expr": "after this call", "due": None}

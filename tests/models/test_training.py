@@ -128,6 +128,16 @@ def test_version_changes_with_the_data_and_the_encoder() -> None:
     assert c.version != a.version and c.meta["data_sha256"] == a.meta["data_sha256"]
 
 
+def test_version_changes_with_what_the_rules_decide(monkeypatch: pytest.MonkeyPatch) -> None:
+    examples, x = synthetic_set()
+    a = train_heads(examples, x, folds=3)
+    assert train_heads(examples, x, folds=3).version == a.version
+    monkeypatch.setattr("models.training.dates_a_step", lambda text: True)
+    b = train_heads(examples, x, folds=3)
+    assert b.meta["decide_rules_sha256"] != a.meta["decide_rules_sha256"]
+    assert b.version != a.version
+
+
 def test_each_head_chooses_its_regularization_from_the_grid() -> None:
     examples, x = synthetic_set()
     heads = train_heads(examples, x, c=(0.3, 1.0, 3.0), folds=3)
