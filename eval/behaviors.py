@@ -7,7 +7,8 @@ Scoring follows BEHAVIORS.md, "How detections are scored":
 - call level: present / absent per behavior per call;
 - next_step_dated vs next_step_undated confusions count as errors for both;
 - the summary figure is the macro F1 over the five scored behaviors.
-Subtype agreement and resolved due dates are reported apart, not in F1.
+Subtype agreement, resolved due dates and extracted amounts (with their currency) are
+reported apart, not in F1.
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ class SetScore:
     subtype_total: int = 0
     due_agree: int = 0
     due_total: int = 0
+    amount_agree: int = 0
+    amount_total: int = 0
 
     @property
     def macro_f1(self) -> float:
@@ -90,6 +93,7 @@ class SetScore:
             "next_step_confusion": self.confusion,
             "subtype_agreement": [self.subtype_agree, self.subtype_total],
             "due_agreement": [self.due_agree, self.due_total],
+            "amount_agreement": [self.amount_agree, self.amount_total],
         }
 
 
@@ -116,6 +120,15 @@ def score_call(score: SetScore, call: LabeledCall, evidence: Sequence[Evidence])
         if lab.behavior == "next_step_dated" and lab.due and same:
             score.due_total += 1
             score.due_agree += int(any(str(e.fields.get("due")) == lab.due for e in same))
+        if lab.behavior == "budget_discussed" and lab.amount is not None and same:
+            score.amount_total += 1
+            score.amount_agree += int(
+                any(
+                    e.fields.get("amount") == lab.amount
+                    and e.fields.get("currency") == lab.currency
+                    for e in same
+                )
+            )
 
 
 def score_turns(score: SetScore, call: LabeledCall, detected_turns: Mapping[str, set[int]]) -> None:
@@ -187,6 +200,11 @@ def format_score(score: SetScore) -> str:
     if score.due_total:
         lines.append(
             f"  due date agreement on found dated steps: {score.due_agree}/{score.due_total}"
+        )
+    if score.amount_total:
+        lines.append(
+            "  amount and currency agreement on found budget turns: "
+            f"{score.amount_agree}/{score.amount_total}"
         )
     return "\n".join(lines)
 

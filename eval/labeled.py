@@ -33,6 +33,9 @@ class Label:
     by: Role | None
     date_expr: str | None = None
     due: str | None = None
+    amount: float | None = None
+    """The main purchase figure of a budget label (eval/data/README.md), when one is said."""
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ def _label(d: dict[str, object]) -> Label:
         by="rep" if by == "agent" else "prospect" if by == "prospect" else None,
         date_expr=None if d.get("date_expr") is None else str(d["date_expr"]),
         due=None if d.get("due") is None else str(d["due"]),
+        amount=None if d.get("amount") is None else float(str(d["amount"])),
+        currency=None if d.get("currency") is None else str(d["currency"]),
     )
 
 

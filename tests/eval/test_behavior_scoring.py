@@ -207,6 +207,30 @@ def test_subtypes_and_due_dates_are_reported_apart() -> None:
     assert s.moment["budget_discussed"].f1 == 1.0  # subtypes do not enter F1
 
 
+def test_amounts_agree_with_their_currency() -> None:
+    def budget(turn: int, amount: float | None, currency: str | None) -> Label:
+        return Label("c1", turn, "budget_discussed", None, "rep", amount=amount, currency=currency)
+
+    labeled = LabeledCall(
+        "c1",
+        call(turns=10).transcript,
+        (
+            budget(2, 1200.0, "USD"),
+            budget(4, 50.0, "EUR"),
+            budget(6, None, None),
+            budget(8, 9.0, "USD"),
+        ),
+    )
+    evidence = [
+        ev(2, "budget_discussed", amount=1200.0, currency="USD"),
+        ev(4, "budget_discussed", amount=50.0, currency="USD"),
+        ev(6, "budget_discussed", amount=3.0, currency="USD"),  # the label has no amount
+    ]  # turn 8 is not found: not counted
+    s = scored(labeled, evidence)
+    assert (s.amount_agree, s.amount_total) == (1, 2)
+    assert "amount and currency agreement on found budget turns: 1/2" in format_score(s)
+
+
 # --------------------------------------------------------------------------- summary
 
 
