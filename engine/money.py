@@ -27,6 +27,17 @@ What counts as money
 - **Not money**: bare numbers (``1,200``, ``page 12``, ``in 2026``, ``three people``) and
   percentages (``2.5 percent``, ``fifty per cent``).
 
+Where money is already the topic (a turn the classifier found about budget),
+``find_figures(text)`` also reads **bare figures**: a number that ends a clause or leads into
+a rate or a joining word, as after a price word above (``a hundred and forty-five thousand
+for the year``, ``fifty-six a truck``, ``eighty-one thousand three hundred.``), with
+currency None. A range takes the high end's scale, with a comma too (``fifty, sixty
+thousand a year`` → 50000 and 60000). Never a count (``forty users``), a percentage, a year,
+a time or date (``at two``), a figure under 10 without a rate, nor two numbers spoken side
+by side (``fourteen fifty``: 14.50 or 1,450 — not a guess). ``main_currency(texts)`` is
+the currency a call names most often (the first named on a tie), for the amounts said
+without one.
+
 How amounts are read
 --------------------
 - Digits: ``1,200`` (comma thousands), ``12.50``, ``.5``; suffixes ``k`` ×10³, ``m``/``mm``/
@@ -64,12 +75,13 @@ span.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.word_regex import word_alternation
 
-__all__ = ["Money", "find_money", "words_to_number"]
+__all__ = ["Money", "find_figures", "find_money", "main_currency", "words_to_number"]
 
 
 @dataclass(frozen=True)
@@ -622,6 +634,59 @@ def find_money(text: str) -> list[Money]:
     return found
 
 
+def find_figures(text: str, *, avoid: Sequence[tuple[int, int]] = ()) -> list[Money]:
+    """Bare figures in a text about money (see "Where money is already the topic" above),
+    in order; ``avoid``: character spans that are something else (dates and times)."""
+    found: list[Money] = []
+    cursor = 0
+    for token in _TOKEN_STARTS.finditer(text):
+        pos = token.start()
+        if pos < cursor or not (
+            token.group(0)[0].isdigit() or token.group(0).lower() in _NUMBER_STARTS
+        ):
+            continue
+        m = _FIGURE.match(text, pos)
+        if m is None:
+            continue
+        cursor = m.end()
+        if any(a < m.end() and m.start() < b for a, b in avoid):
+            continue
+        if _PERCENT.match(text, m.end()) or not _CUE_FOLLOW.match(text, m.end()):
+            continue
+        if _AT_TIME_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+            continue
+        money = _figure(text, m)
+        if money and (money[0].amount >= 10 or money[0].per is not None):
+            found.extend(money)
+            cursor = max(cursor, money[-1].end)
+    return found
+
+
+def _figure(text: str, m: re.Match[str]) -> list[Money]:
+    low_text, high_text = m.group("f"), m.group("fb")
+    for phrase in (low_text, high_text):
+        if phrase is not None:
+            if re.fullmatch(r"(?:19|20)\d\d", phrase.strip()):
+                return []  # a year
+            read = _read_amount(phrase, price=False)
+            if read is None or read[1] > 0 or phrase.strip().lower() in ("a", "an", "half"):
+                return []
+    return _build(text, m, None, low_text, high_text)
+
+
+def main_currency(texts: Iterable[str]) -> str | None:
+    """The currency named most often in ``texts`` (the first named on a tie); None when
+    none is named."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for money in find_money(text):
+            if money.currency is not None:
+                counts[money.currency] = counts.get(money.currency, 0) + 1
+    return max(counts, key=lambda c: counts[c]) if counts else None
+
+
+_FIGURE = re.compile(rf"(?P<f>{_NUMBER})(?:(?:{_RANGE_SEP}|,\s*)(?P<fb>{_NUMBER}))?", re.I)
+_AT_TIME_BEFORE = re.compile(r"\b(?:at|till|until|by|from|before|after)\s+$", re.I)
 _TOKEN_STARTS = re.compile(r"[$€£¥₹]|\.?[^\W_]+")
 _START_WORDS = frozenset(
     {*_UNITS, *_TEENS, *_TENS, *_SCALES, "hundred", "dozen", "a", "an", "half", "point"}
@@ -631,6 +696,9 @@ _START_WORDS = frozenset(
     | {"costing", "fee", "fees", "pay", "paying", "paid", "spend", "spending", "spent"}
     | {"charge", "charges", "charged", "charging", "quote", "quoted", "quoting", "worth"}
 )
+
+
+_NUMBER_STARTS = frozenset({*_UNITS, *_TEENS, *_TENS, "a", "an"})
 
 
 def _may_start(token: str) -> bool:

@@ -48,6 +48,7 @@ from typing import Any, TypeVar
 from engine.behaviors.decide import best_per_utterance, decide
 from engine.behaviors.fields import CallClock
 from engine.behaviors.segments import segment_utterances
+from engine.money import main_currency
 from engine.playbook import Playbook
 from engine.types import AnalyzeOptions, Evidence, Role, Utterance
 from models.behavior_heads import load_default_heads, segment_features, segment_rules
@@ -197,7 +198,10 @@ def detect_timed(
         detections = _with_subtypes(detections, features, models.heads)
     with timer("NER + fields"):
         clock = CallClock(datetime.fromisoformat(call_start) if call_start else None, timezone)
-        evidence = _evidence(detections, segments, utterances, call_id, clock, models, trackers)
+        currency = main_currency(u.text for u in utterances)
+        evidence = _evidence(
+            detections, segments, utterances, call_id, clock, currency, models, trackers
+        )
     return evidence, timer.seconds
 
 

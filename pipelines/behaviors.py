@@ -17,6 +17,7 @@ from engine.behaviors.decide import Detection, best_per_utterance, decide
 from engine.behaviors.fields import CallClock, EntityRef, extract_fields
 from engine.behaviors.segments import Segment, segment_utterances
 from engine.errors import ModelError
+from engine.money import main_currency
 from engine.playbook import Playbook, load_playbook
 from engine.types import Evidence, FloatArray, ProgressHook, Utterance
 from models.behavior_heads import (
@@ -104,7 +105,8 @@ def detect_behaviors(
     if progress:
         progress("behaviors", 0.8)
     clock = call_clock(call_start, timezone)
-    return _evidence(detections, segments, utterances, call_id, clock, models, trackers)
+    currency = main_currency(u.text for u in utterances)
+    return _evidence(detections, segments, utterances, call_id, clock, currency, models, trackers)
 
 
 def call_clock(call_start: str | None, timezone: str | None) -> CallClock:
@@ -160,6 +162,7 @@ def _evidence(
     utterances: Sequence[Utterance],
     call_id: str,
     clock: CallClock,
+    currency: str | None,
     models: BehaviorModels,
     trackers: Sequence[TrackerModel],
 ) -> tuple[Evidence, ...]:
@@ -173,7 +176,17 @@ def _evidence(
         seg = segments[d.segment]
         refs = [EntityRef(e.label, e.text) for e in entities.get(d.segment, ())]
         dated_by = None if d.date_segment is None else segments[d.date_segment].text
-        fields = extract_fields(d.behavior, seg.text, seg.role, refs, clock, date_text=dated_by)
+        utterance = utterances[seg.utterance_index]
+        fields = extract_fields(
+            d.behavior,
+            seg.text,
+            seg.role,
+            refs,
+            clock,
+            date_text=dated_by,
+            currency=currency,
+            turn_text=utterance.text,
+        )
         if fields is None:
             continue
         if d.behavior in tracker_names:
@@ -182,7 +195,6 @@ def _evidence(
             detector, version = RULE_DETECTOR, "1"
         else:
             detector, version = DETECTOR, models.heads.version
-        utterance = utterances[seg.utterance_index]
         out.append(
             Evidence(
                 id=evidence_id(call_id, d.behavior, (utterance.id,)),

@@ -11,7 +11,7 @@ from typing import Any
 
 from engine.behaviors.decide import step_dates
 from engine.dates import find_date_expressions, resolve_date
-from engine.money import find_money, words_to_number
+from engine.money import find_figures, find_money, words_to_number
 from engine.types import Role
 
 
@@ -81,15 +81,27 @@ def extract_fields(
     clock: CallClock,
     *,
     date_text: str | None = None,
+    currency: str | None = None,
+    turn_text: str | None = None,
 ) -> dict[str, Any] | None:
     """The fields of ``behavior`` found in ``text``; None when the behavior cannot stand
     without a field that is missing (a competitor with no name). A dated next step takes
-    its date from ``date_text`` when given (the sentence that dates it, see decide.py)."""
+    its date from ``date_text`` when given (the sentence that dates it, see decide.py). An
+    amount said without a currency takes ``currency``, the one the call names most often
+    (``engine.money.main_currency``); in a budget turn a bare figure is an amount ("a
+    hundred and forty-five thousand for the year", ``engine.money.find_figures``), and
+    when the segment says none, the first of its turn (``turn_text``): "Plus the migration
+    fee. That's two thousand nine hundred." is one turn about one price."""
     if behavior == "agenda_set":
         return _agenda(text)
     if behavior == "budget_discussed":
         fields: dict[str, Any] = {"raised_by": role}
-        fields.update(_money(text))
+        for said in (text, turn_text) if turn_text else (text,):
+            dates = [(m.start, m.end) for m in find_date_expressions(said)]
+            money = _money(said, currency, figures=dates)
+            if money:
+                fields.update(money)
+                break
         return fields
     if behavior == "decision_process_confirmed":
         makers = [e.text for e in entities if e.label == "PERSON"]
@@ -109,7 +121,7 @@ def extract_fields(
             fields["due"] = _resolve(expr, clock)
         return fields
     if behavior == "pain_quantified":
-        money = _money(text)
+        money = _money(text, currency)
         if money:
             return money
         m = _QUANTITY.search(text)
@@ -144,12 +156,18 @@ def _agenda(text: str) -> dict[str, Any]:
     return fields
 
 
-def _money(text: str) -> dict[str, Any]:
+def _money(
+    text: str, currency: str | None, *, figures: Sequence[tuple[int, int]] | None = None
+) -> dict[str, Any]:
+    """The first amount in ``text``; with ``figures`` (the spans of dates to skip), a bare
+    figure when no amount is said with a currency or price word."""
     found = find_money(text)
+    if not found and figures is not None:
+        found = find_figures(text, avoid=figures)
     if not found:
         return {}
     first = found[0]
-    out: dict[str, Any] = {"amount": first.amount, "currency": first.currency}
+    out: dict[str, Any] = {"amount": first.amount, "currency": first.currency or currency}
     if first.per:
         out["per"] = first.per
     return out

@@ -107,6 +107,61 @@ def test_budget_amount_after_a_price_word(text: str, amount: float, currency: st
     assert (out.get("amount"), out.get("currency")) == (amount, currency)
 
 
+@pytest.mark.parametrize(
+    ("text", "amount", "per"),
+    [
+        (
+            "We'd propose a hundred and forty-five thousand for the year, billed quarterly.",
+            145000,
+            None,
+        ),
+        ("So fifty-six a truck, a month.", 56, None),
+        ("That's eleven a seat.", 11, "seat"),
+        ("On the May dates, it comes to eighty-one thousand three hundred.", 81300, None),
+        ("So that's, what, fifty, sixty thousand a year?", 50000, "year"),
+        ("Roughly thirty-four to forty-three thousand a year.", 34000, "year"),
+    ],
+)
+def test_a_bare_figure_in_a_budget_turn_is_an_amount_in_the_calls_currency(
+    text: str, amount: float, per: str | None
+) -> None:
+    out = extract_fields("budget_discussed", text, "rep", (), CLOCK, currency="CAD")
+    assert out == {"raised_by": "rep", "amount": amount, "currency": "CAD"} | (
+        {"per": per} if per else {}
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fourteen fifty. Okay.",  # 14.50 or 1,450: not a guess
+        "Can we do Tuesday at two, and go over the price?",
+        "Forty users, five areas.",
+        "It's for 2026, so.",
+        "Option two.",
+    ],
+)
+def test_no_bare_figure_is_read_from_counts_times_or_price_speech(text: str) -> None:
+    assert extract_fields("budget_discussed", text, "rep", (), CLOCK, currency="CAD") == {
+        "raised_by": "rep"
+    }
+
+
+def test_a_said_currency_wins_over_the_calls() -> None:
+    out = extract_fields("budget_discussed", "It's forty euros.", "rep", (), CLOCK, currency="USD")
+    assert out == {"raised_by": "rep", "amount": 40, "currency": "EUR"}
+    out = fields("budget_discussed", "The budget is around 50k.", "rep")  # no call currency
+    assert out == {"raised_by": "rep", "amount": 50000, "currency": None}
+
+
+def test_a_budget_segment_without_a_figure_takes_its_turns() -> None:
+    turn = "Plus a one-off migration fee of two thousand nine hundred. That's everything."
+    out = extract_fields(
+        "budget_discussed", "That's everything.", "rep", (), CLOCK, currency="AUD", turn_text=turn
+    )
+    assert out == {"raised_by": "rep", "amount": 2900, "currency": "AUD"}
+
+
 # --------------------------------------------------------------------------- decisions
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.money import Money, find_money, words_to_number
+from engine.money import Money, find_figures, find_money, main_currency, words_to_number
 
 # (text, [(amount, currency, per), ...])
 MONEY: list[tuple[str, list[tuple[float, str | None, str | None]]]] = [
@@ -181,3 +181,17 @@ def test_words_to_number(text: str, number: float) -> None:
 )
 def test_words_that_are_not_one_number(text: str) -> None:
     assert words_to_number(text) is None
+
+
+def test_bare_figures_skip_what_the_caller_says_is_a_date() -> None:
+    text = "Ten, or fifty a seat."
+    assert [m.amount for m in find_figures(text)] == [10, 50]
+    assert [m.amount for m in find_figures(text, avoid=[(0, 3)])] == [50]
+    assert find_figures("Eight till twelve works.") == []
+
+
+def test_main_currency_is_the_one_named_most_often() -> None:
+    texts = ["It's forty euros.", "Or $50.", "Thirty euros a seat.", "Fine."]
+    assert main_currency(texts) == "EUR"
+    assert main_currency(["$5 or 5 euros"]) == "USD"  # a tie: the first named
+    assert main_currency(["The budget is around 50k.", "Fine."]) is None
