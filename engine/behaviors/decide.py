@@ -19,6 +19,14 @@ How rules and the classifier combine:
      the rules below let stand (an agenda a greeting rules out leaves the next step): in
      probabilities, a head with a high threshold has little room above it, and a
      confident next step (0.999 over 0.92) lost to a middling agenda (0.96 over 0.81);
+   - likewise a segment is a decision process or a next step, not both (the decision
+     process on a tie; when the step wins, an agenda and a decision process on the segment
+     both lose, when it loses both may stand): committee and sign-off dates ("the partners
+     sign it off on the sixth of April") and a buyer's internal steps ("I need to talk to
+     my CFO") are decision process, not steps, as the sales sets' labeling rules say
+     (eval/data/README.md), and the labels of the training meetings and the sales
+     development calls put both on one turn once in 152 next-step turns. Judged on
+     ``eval.behaviors_dev``: meetings 0.489 -> 0.490, sales development calls 0.798 -> 0.800;
    - ``rep_question`` is a rule: a rep's segment holding a question, open when it starts
      with an open interrogative (what, how, why, tell me, ...), else closed;
    - ``competitor_mentioned`` needs a name (checked where fields are extracted);
@@ -218,6 +226,7 @@ def decide(
     """Detections in segment order; ``probabilities[i][j]`` is head ``HEADS[j]`` on segment i."""
     out: list[Detection] = []
     agenda, step = HEADS.index("agenda_set"), HEADS.index("next_step")
+    decision = HEADS.index("decision_process_confirmed")
     rep_agenda: set[int] = set()  # utterances in which the rep set an agenda
     turn_date = turn_dates(
         [s.utterance_index for s in segments],
@@ -236,13 +245,16 @@ def decide(
             and agrees_to_agenda(seg.role, seg.utterance_index, rep_agenda),
             step: bool(probs[step] >= thresholds[step])
             and (dated_by is not None or is_commitment(seg.text)),
+            decision: bool(probs[decision] >= thresholds[decision]),
         }
-        loser = -1
-        if stands[agenda] and stands[step]:
-            loser = step if margin[agenda] >= margin[step] else agenda
+        losers: set[int] = set()
+        rivals = [j for j in (agenda, decision) if stands[j]]
+        if stands[step] and rivals:
+            rival_wins = max(margin[j] for j in rivals) >= margin[step]
+            losers = {step} if rival_wins else set(rivals)
         for j, head in enumerate(HEADS):
             p = float(probs[j])
-            if p < thresholds[j] or j == loser or not stands.get(j, True):
+            if p < thresholds[j] or j in losers or not stands.get(j, True):
                 continue
             if head == "agenda_set" and seg.role == "rep":
                 rep_agenda.add(seg.utterance_index)

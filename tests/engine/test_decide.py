@@ -26,6 +26,7 @@ from engine.types import Role
 AGENDA = HEADS.index("agenda_set")
 BUDGET = HEADS.index("budget_discussed")
 NEXT = HEADS.index("next_step")
+DECISION = HEADS.index("decision_process_confirmed")
 
 
 def seg(
@@ -66,10 +67,12 @@ def test_probability_at_or_above_threshold_is_a_detection() -> None:
 
 def test_every_head_is_decided_against_its_own_threshold() -> None:
     segments = [seg(0, "We can go over the plan on Friday.")]
-    p = probs({j: 0.6 for j in range(len(HEADS))} | {AGENDA: 0.55})
+    p = probs({j: 0.6 for j in range(len(HEADS))} | {AGENDA: 0.55, DECISION: 0.55})
     out = decide(segments, p, thresholds(0.5), [True])
-    assert [d.behavior for d in out] == [
-        "next_step_dated" if h == "next_step" else h for h in HEADS if h != "agenda_set"
+    assert [d.behavior for d in out] == [  # the next step wins over the agenda and decision
+        "next_step_dated" if h == "next_step" else h
+        for h in HEADS
+        if h not in ("agenda_set", "decision_process_confirmed")
     ]
     assert decide(segments, p, thresholds(0.61), [True]) == []
 
@@ -89,6 +92,30 @@ def test_a_segment_is_an_agenda_or_a_next_step_not_both(
     p = probs({AGENDA: agenda, NEXT: step, BUDGET: 0.9})
     out = decide(segments, p, thresholds(0.5), [False])
     assert [d.behavior for d in out] == sorted([kept, "budget_discussed"], key=_head_order)
+
+
+@pytest.mark.parametrize(
+    ("decision", "step", "kept"),
+    [
+        (0.9, 0.6, ["decision_process_confirmed"]),
+        (0.6, 0.9, ["next_step_dated"]),
+        (0.7, 0.7, ["decision_process_confirmed"]),
+    ],
+)
+def test_a_segment_is_a_decision_process_or_a_next_step_not_both(
+    decision: float, step: float, kept: list[str]
+) -> None:
+    # "the partners sign it off on the sixth of April": a committee date, not a step.
+    segments = [seg(0, "And the partners sign it off on the sixth of April.", "prospect")]
+    out = decide(segments, probs({DECISION: decision, NEXT: step}), thresholds(0.5), [True])
+    assert [d.behavior for d in out] == kept
+
+
+def test_an_agenda_and_a_decision_process_both_stand_when_the_step_loses() -> None:
+    segments = [seg(0, "Today I want to cover pricing and who signs off.")]
+    p = probs({AGENDA: 0.9, DECISION: 0.8, NEXT: 0.6})
+    out = decide(segments, p, thresholds(0.5), [False])
+    assert [d.behavior for d in out] == ["agenda_set", "decision_process_confirmed"]
 
 
 def test_margins_are_compared_in_log_odds() -> None:
