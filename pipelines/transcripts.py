@@ -4,10 +4,13 @@ Every parser keeps exactly one :class:`TranscriptTurn` per input cue or turn, in
 nothing is merged, split or dropped, and empty cues stay as empty turns, so that labels on turn
 indices (``u{index}``) stay valid.
 
-Speaker names come from, in this order: a WebVTT voice tag (``<v Dana>``), else a
-``Name: text`` prefix on the cue text. A *name* is a label of at most four words that starts
-with a letter and holds no ``: < > [ ] ? ! "`` (so ``Dana Whitfield:`` or ``Speaker 1:`` but
-not ``So here is my question:``). A cue without a name gets speaker ``None``.
+Speaker names come from, in this order: a WebVTT voice tag (``<v Dana>``), else a ``Name:
+text`` prefix on the cue text. A voice tag's class that names a role (``<v.prospect Ana>``,
+``<v.rep.loud Dana>``; ``rep`` or ``prospect``, any case) gives the turn that role, which
+role attribution keeps (engine/roles.py); other classes are styling and ignored. A *name* is
+a label of at most four words that starts with a letter and holds no ``: < > [ ] ? ! "`` (so
+``Dana Whitfield:`` or ``Speaker 1:`` but not ``So here is my question:``). A cue without a
+name gets speaker ``None``.
 
 Plain lines (``Name: text`` per line): a line with a name prefix, optionally after a
 ``[hh:mm:ss]``, ``(mm:ss)`` or ``hh:mm:ss`` timestamp, starts a new turn; any other non-blank
@@ -29,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError
-from engine.types import ROLES, Transcript, TranscriptTurn
+from engine.types import ROLES, Role, Transcript, TranscriptTurn
 
 SNIFF_BYTES = 8192
 """How much of a file :func:`sniff_transcript` reads to decide."""
@@ -45,7 +48,7 @@ _LINE_RE = re.compile(
     rf"|(?P<ts>{_CLOCK}(?:[.,]\d{{1,3}})?)\s+)?{_NAME}(?P<text>.*)$"
 )
 _MAX_NAME_WORDS = 4
-_VOICE_RE = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+(?P<name>[^>]*))?>")
+_VOICE_RE = re.compile(r"<v(?P<classes>\.[^\s>]*)?(?:[ \t]+(?P<name>[^>]*))?>")
 _VTT_TAG_RE = re.compile(r"<(?:/?[A-Za-z][^<>]*|[\d:.]+)>")
 _SRT_TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>|\{\\[^}]*\}")
 _VTT_HEADER_RE = re.compile(r"WEBVTT(?:[ \t\r\n]|$)")
@@ -139,8 +142,22 @@ def parse_vtt(text: str) -> Transcript:
             continue
         start, end, payload = _cue(lineno, block)
         speaker, body = _cue_text(payload, vtt=True)
-        turns.append(TranscriptTurn(speaker=speaker, text=body, start=start, end=end))
+        role = _voice_role("\n".join(payload))
+        turns.append(TranscriptTurn(speaker=speaker, text=body, start=start, end=end, role=role))
     return Transcript(turns=tuple(turns), format="vtt")
+
+
+def _voice_role(raw: str) -> Role | None:
+    """The role a cue's voice tag names among its classes (``<v.prospect Ana>``), if any."""
+    voice = _VOICE_RE.search(raw)
+    if voice is None or not voice["classes"]:
+        return None
+    for name in voice["classes"].lower().split(".")[1:]:
+        if name == "rep":
+            return "rep"
+        if name == "prospect":
+            return "prospect"
+    return None
 
 
 def parse_srt(text: str) -> Transcript:

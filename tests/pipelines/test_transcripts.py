@@ -85,9 +85,26 @@ def test_vtt_with_voice_tags_notes_styles_settings_and_an_empty_cue() -> None:
             "can admins limit who exports data?",
             7.3,
             12.75,
+            "prospect",  # the voice tag's class names the role
         ),
         T("Leo Park", "Yes, exports are role based <admin only> by default.", 13.1, 17.25),
     )
+
+
+@pytest.mark.parametrize(
+    ("tag", "role"),
+    [
+        ("<v.prospect Ana>", "prospect"),
+        ("<v.Rep.loud Dana>", "rep"),
+        ("<v.loud.rep Dana>", "rep"),
+        ("<v.loud Dana>", None),
+        ("<v.representative Dana>", None),
+        ("<v Dana>", None),
+    ],
+)
+def test_a_voice_class_naming_a_role_gives_the_turn_that_role(tag: str, role: Role | None) -> None:
+    transcript = parse_vtt(f"WEBVTT\n\n00:01.000 --> 00:02.000\n{tag}Hello there.\n")
+    assert transcript.turns[0].role == role
 
 
 def test_srt_with_comma_millis_tags_and_an_unnamed_cue() -> None:
