@@ -234,10 +234,11 @@ def test_exports(world: World) -> None:
     assert world.get("admin", "/evidence/export", params={"format": "xml"}).status_code == 422
 
     # reviewed detections as training data
-    agenda = [e for e in every if e["behavior"] == "agenda_set"]
     yes, no = (
-        next(e for e in agenda if e["call_id"] == first["id"]),
-        next(e for e in agenda if e["call_id"] == second["id"]),
+        next(e for e in every if e["call_id"] == first["id"] and e["behavior"] == "agenda_set"),
+        next(
+            e for e in every if e["call_id"] == second["id"] and e["behavior"] == "budget_discussed"
+        ),
     )
     assert world.post(
         "admin", f"/evidence/{yes['id']}/reviews", json={"verdict": "confirmed", "comment": "ok"}
