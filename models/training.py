@@ -398,6 +398,12 @@ def step_kinds(examples: Sequence[Example]) -> npt.NDArray[np.int64]:
     return np.where(dated, 1, np.where(committed, 0, -1)).astype(np.int64)
 
 
+def data_digest(examples: Sequence[Example]) -> str:
+    """The training data, hashed: part of the heads' version and meta."""
+    rows = (f"{e.source}|{e.role}|{e.text}|{e.context}|{e.labels}" for e in examples)
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+
+
 def rules_digest(examples: Sequence[Example]) -> str:
     """What the ``decide`` rules that the threshold objective applies say of each example
     (``step_kinds``, ``may_set_agenda``), hashed: part of the heads' version, since a changed
@@ -468,10 +474,7 @@ def train_heads(
         if moment is not None:
             report[head]["cv_moment_f1"] = round(moment, 3)
     sub_w, sub_b, sub_labels = _train_subtypes(examples, unplaced, grid[0])
-    digest = hashlib.sha256(
-        "\n".join(f"{e.source}|{e.role}|{e.text}|{e.context}|{e.labels}" for e in examples).encode()
-    ).hexdigest()
-    rules = rules_digest(examples)
+    digest, rules = data_digest(examples), rules_digest(examples)
     # The version names the data, the features and every setting that changes the weights.
     setup = hashlib.sha256(
         f"{digest}|{encoder}|{list(grid)}|{folds}|{THRESHOLDS_BY}|{rules}|{POSITION_HEADS}"

@@ -80,7 +80,8 @@ _QUESTION = re.compile(r"[^.?!]*\?")
 _GREETING = re.compile(
     r"\b(?:hi|hey|hello|good (?:morning|afternoon|evening)|thanks|thank you|welcome"
     r"|(?:nice|great|good|lovely) to (?:meet|see|hear)|how's it going|how have you been"
-    r"|how are you(?: doing)?(?=\W*$|\W*[?.!,])|how was your)\b",
+    r"|how are you(?: doing)?(?=\W*$|\W*[?.!,])|how was your"
+    r"|how (?:was|were) the (?:long )?(?:weekend|holidays?|trip|break|vacation|flight))\b",
     re.IGNORECASE,
 )
 _AGENDA_CONTENT = re.compile(

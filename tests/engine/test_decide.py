@@ -404,6 +404,8 @@ def test_best_per_utterance_orders_by_segment_then_behavior() -> None:
         ("Welcome aboard! Today we'll set up your first workspace.", False),
         ("Hi both, I'd love to learn how you run payroll now.", False),
         ("Welcome back, how was the trip?", True),
+        ("I'll keep it tight. How was the long weekend? Did you get away?", True),
+        ("How is the weekend looking, could we meet Saturday?", False),
     ],
 )
 def test_is_pleasantry(text: str, pleasantry: bool) -> None:

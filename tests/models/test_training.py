@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pytest
 
 from engine.behaviors.catalog import HEADS, SUBTYPE_HEADS, SUBTYPES, head_of
-from models.behavior_heads import BehaviorHeads
+from models.behavior_heads import BehaviorHeads, load_default_heads
 from models.training import (
     IGNORE,
     TEAM_AMI_HEADS,
@@ -21,9 +21,12 @@ from models.training import (
     _group_folds,
     _moment_f1,
     ami_examples,
+    data_digest,
+    rules_digest,
     step_dates,
     step_kinds,
     train_heads,
+    training_examples,
     written_examples,
 )
 
@@ -369,3 +372,14 @@ def test_team_meetings_train_only_their_heads(shared_eval: Path) -> None:
                 assert y == IGNORE
     used = {h for e in rows for h, y in zip(HEADS, e.labels, strict=True) if y == 1}
     assert used <= set(TEAM_AMI_HEADS) and used
+
+
+def test_the_shipped_heads_were_trained_on_the_data_and_rules_of_this_tree(
+    shared_eval: Path,
+) -> None:
+    """Edit the training data or a rule the threshold objective applies, and the shipped
+    heads are stale until ``dealproof train behaviors`` is run again."""
+    examples = training_examples()
+    meta = load_default_heads().meta
+    assert meta["data_sha256"] == data_digest(examples), "training data changed: retrain"
+    assert meta["decide_rules_sha256"] == rules_digest(examples), "decide rules changed: retrain"
