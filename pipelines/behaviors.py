@@ -96,7 +96,11 @@ def detect_behaviors(
     )
     probabilities = models.heads.probabilities(features)
     detections = decide(
-        segments, probabilities, models.heads.thresholds, [r.has_date for r in rules]
+        segments,
+        probabilities,
+        models.heads.thresholds,
+        [r.has_date for r in rules],
+        [r.cues for r in rules],
     )
     trackers = _trackers_for(playbook) if playbook is not None and playbook.trackers else ()
     detections += _tracker_detections(trackers, embeddings, segments)

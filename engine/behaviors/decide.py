@@ -29,7 +29,11 @@ How rules and the classifier combine:
      ``eval.behaviors_dev``: meetings 0.489 -> 0.490, sales development calls 0.798 -> 0.800;
    - ``rep_question`` is a rule: a rep's segment holding a question, open when it starts
      with an open interrogative (what, how, why, tell me, ...), else closed;
-   - ``competitor_mentioned`` needs a name (checked where fields are extracted);
+   - ``competitor_mentioned`` needs a name (checked where fields are extracted), and a
+     segment with a competitor cue ("also evaluating", "alternative", "currently using",
+     "switching from") is one whatever the head says: the head, trained on written
+     sentences, rarely reaches its threshold on real calls (sales development calls: 1
+     of 22 competitor turns found), and a cue with a name is evidence enough;
    - a greeting or thanks that says nothing of the call's purpose, plan, structure or time
      ("Hey Chris, thanks for hopping on") is no ``agenda_set``: BEHAVIORS.md asks for the
      plan, and openings sit where agendas do, so the classifier alone takes them for one;
@@ -65,6 +69,7 @@ from engine.dates import DateMention, find_date_expressions, find_event_times
 from engine.types import Role
 
 QUESTION_CONFIDENCE = 0.9
+COMPETITOR = "competitor_mentioned"
 MIN_AGENDA_WORDS = 3
 _FILLER = re.compile(
     r"um|uh|er|ah|hmm|mm|mm-hmm|uh-huh|okay|ok|yeah|yep|yes|right|so|well|alright|cool|sure"
@@ -223,8 +228,11 @@ def decide(
     probabilities: npt.NDArray[np.float64],
     thresholds: npt.NDArray[np.float64],
     has_date: Sequence[bool],
+    cues: Sequence[frozenset[str]] | None = None,
 ) -> list[Detection]:
-    """Detections in segment order; ``probabilities[i][j]`` is head ``HEADS[j]`` on segment i."""
+    """Detections in segment order; ``probabilities[i][j]`` is head ``HEADS[j]`` on segment i;
+    ``cues[i]``: the behaviors whose cue patterns matched segment i (for the competitor
+    rule)."""
     out: list[Detection] = []
     agenda, step = HEADS.index("agenda_set"), HEADS.index("next_step")
     decision = HEADS.index("decision_process_confirmed")
@@ -253,9 +261,11 @@ def decide(
         if stands[step] and rivals:
             rival_wins = max(margin[j] for j in rivals) >= margin[step]
             losers = {step} if rival_wins else set(rivals)
+        cued = cues is not None and COMPETITOR in cues[seg.index]
         for j, head in enumerate(HEADS):
             p = float(probs[j])
-            if p < thresholds[j] or j in losers or not stands.get(j, True):
+            below = p < thresholds[j] and not (head == COMPETITOR and cued)
+            if below or j in losers or not stands.get(j, True):
                 continue
             if head == "agenda_set" and seg.role == "rep":
                 rep_agenda.add(seg.utterance_index)

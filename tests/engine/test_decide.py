@@ -443,3 +443,18 @@ def test_agenda_rule_leaves_unknown_roles_alone() -> None:
     segments = [seg(0, "Let's go through the plan.", None)]
     out = decide(segments, probs({AGENDA: 0.9}), thresholds(0.5), [False])
     assert [d.behavior for d in out] == ["agenda_set"]
+
+
+def test_a_competitor_cue_stands_for_the_competitor_head() -> None:
+    comp = HEADS.index("competitor_mentioned")
+    segments = [
+        seg(0, "We're also evaluating Clari as an alternative.", "prospect"),
+        seg(1, "We looked at a few tools last year.", "prospect"),
+    ]
+    p = probs({comp: 0.4}, {comp: 0.4})
+    cues = [frozenset({"competitor_mentioned"}), frozenset()]
+    out = decide(segments, p, thresholds(0.5), [False, False], cues)
+    assert [(d.segment, d.behavior, d.confidence) for d in out] == [
+        (0, "competitor_mentioned", 0.4)
+    ]
+    assert decide(segments, p, thresholds(0.5), [False, False]) == []
