@@ -1086,14 +1086,16 @@ def _read_calendar_date(text: str, today: date, weekday: int | None) -> date | N
         if re.search(r"\bof (?:this|next) month\b", text):
             first = _add_months(today.replace(day=1), 1 if "next month" in text else 0)
             return _make_date(first.year, first.month, day)
-        found = []
-        for ahead in range(14):  # the next months that have this day, from this one
+        found: list[date] = []
+        for ahead in range(14):  # the next two months that have this day, from this one
             first = _add_months(today.replace(day=1), ahead)
             d = _make_date(first.year, first.month, day)
             if d is not None and d >= today:
                 found.append(d)
+                if len(found) == 2:
+                    break
         if weekday is not None:
-            return next((d for d in found[:2] if d.weekday() == weekday), None)
+            return next((d for d in found if d.weekday() == weekday), None)
         return found[0] if found else None
     if year is not None:
         return _make_date(year, month, day)

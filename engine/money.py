@@ -665,12 +665,8 @@ def find_figures(text: str, *, avoid: Sequence[tuple[int, int]] = ()) -> list[Mo
 def _figure(text: str, m: re.Match[str]) -> list[Money]:
     low_text, high_text = m.group("f"), m.group("fb")
     for phrase in (low_text, high_text):
-        if phrase is not None:
-            if re.fullmatch(r"(?:19|20)\d\d", phrase.strip()):
-                return []  # a year
-            read = _read_amount(phrase, price=False)
-            if read is None or read[1] > 0 or phrase.strip().lower() in ("a", "an", "half"):
-                return []
+        if phrase is not None and _bare_amount(phrase, price=False) is None:
+            return []
     return _build(text, m, None, low_text, high_text)
 
 
@@ -802,14 +798,21 @@ def _after_cue(text: str, m: re.Match[str]) -> list[Money]:
     end = m.end()
     if _PERCENT.match(text, end) or not _CUE_FOLLOW.match(text, end):
         return []
-    phrase = m.group("n5")
-    read = _read_amount(phrase, price=True)
-    if read is None or read[1] > 0 or phrase.strip().lower() == "half":
+    amount = _bare_amount(m.group("n5"), price=True)
+    if amount is None:
         return []
-    amount = read[0]
-    if 1900 <= amount <= 2100 and re.fullmatch(r"\d{4}", phrase):
-        return []  # a year
     return _finish(text, m.start("n5"), end, [amount], None)
+
+
+def _bare_amount(phrase: str, *, price: bool) -> Decimal | None:
+    """The amount of a figure said with no currency: None for no one number (a spoken
+    list), a lone ``a``/``an``/``half``, or a year."""
+    read = _read_amount(phrase, price=price)
+    if read is None or read[1] > 0 or phrase.strip().lower() in ("a", "an", "half"):
+        return None
+    if 1900 <= read[0] <= 2100 and re.fullmatch(r"\d{4}", phrase.strip()):
+        return None  # a year
+    return read[0]
 
 
 def _build(

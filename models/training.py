@@ -404,14 +404,15 @@ def data_digest(examples: Sequence[Example]) -> str:
     return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 
-def rules_digest(examples: Sequence[Example]) -> str:
+def rules_digest(examples: Sequence[Example], kinds: npt.NDArray[np.int64] | None = None) -> str:
     """What the ``decide`` rules that the threshold objective applies say of each example
     (``step_kinds``, ``may_set_agenda``), hashed: part of the heads' version, since a changed
     rule moves the thresholds the same weights are cut at. Hashing the verdicts, not the
     rules' source, names every rule change that matters to training and no edit that does
-    not."""
+    not. ``kinds``: ``step_kinds(examples)``, when already at hand."""
     agenda = [may_set_agenda(e.text, e.role) for e in examples]
-    verdicts = step_kinds(examples).tobytes() + np.array(agenda, dtype=bool).tobytes()
+    kinds = step_kinds(examples) if kinds is None else kinds
+    verdicts = kinds.tobytes() + np.array(agenda, dtype=bool).tobytes()
     return hashlib.sha256(verdicts).hexdigest()
 
 
@@ -474,7 +475,7 @@ def train_heads(
         if moment is not None:
             report[head]["cv_moment_f1"] = round(moment, 3)
     sub_w, sub_b, sub_labels = _train_subtypes(examples, unplaced, grid[0])
-    digest, rules = data_digest(examples), rules_digest(examples)
+    digest, rules = data_digest(examples), rules_digest(examples, kinds)
     # The version names the data, the features and every setting that changes the weights.
     setup = hashlib.sha256(
         f"{digest}|{encoder}|{list(grid)}|{folds}|{THRESHOLDS_BY}|{rules}|{POSITION_HEADS}"

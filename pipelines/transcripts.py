@@ -141,15 +141,13 @@ def parse_vtt(text: str) -> Transcript:
         if block[0].split(maxsplit=1)[0] in _VTT_SKIPPED_BLOCKS:
             continue
         start, end, payload = _cue(lineno, block)
-        speaker, body = _cue_text(payload, vtt=True)
-        role = _voice_role("\n".join(payload))
+        speaker, body, role = _cue_text(payload, vtt=True)
         turns.append(TranscriptTurn(speaker=speaker, text=body, start=start, end=end, role=role))
     return Transcript(turns=tuple(turns), format="vtt")
 
 
-def _voice_role(raw: str) -> Role | None:
+def _voice_role(voice: re.Match[str] | None) -> Role | None:
     """The role a cue's voice tag names among its classes (``<v.prospect Ana>``), if any."""
-    voice = _VOICE_RE.search(raw)
     if voice is None or not voice["classes"]:
         return None
     for name in voice["classes"].lower().split(".")[1:]:
@@ -165,7 +163,7 @@ def parse_srt(text: str) -> Transcript:
     turns = []
     for lineno, block in _blocks(text):
         start, end, payload = _cue(lineno, block)
-        speaker, body = _cue_text(payload, vtt=False)
+        speaker, body, _ = _cue_text(payload, vtt=False)
         turns.append(TranscriptTurn(speaker=speaker, text=body, start=start, end=end))
     return Transcript(turns=tuple(turns), format="srt")
 
@@ -291,8 +289,9 @@ def _cue(lineno: int, block: list[str]) -> tuple[float, float, list[str]]:
     return start, end, block[at + 1 :]
 
 
-def _cue_text(payload: list[str], *, vtt: bool) -> tuple[str | None, str]:
-    """Speaker and plain text of a cue; a cue's lines are joined with a space."""
+def _cue_text(payload: list[str], *, vtt: bool) -> tuple[str | None, str, Role | None]:
+    """Speaker, plain text and role (from a VTT voice class) of a cue; a cue's lines are
+    joined with a space."""
     raw = "\n".join(payload)
     voice = _VOICE_RE.search(raw) if vtt else None
     body = (_VTT_TAG_RE if vtt else _SRT_TAG_RE).sub("", raw)
@@ -301,11 +300,11 @@ def _cue_text(payload: list[str], *, vtt: bool) -> tuple[str | None, str]:
         body = html.unescape(body)
     if voice is not None:
         name = html.unescape(voice["name"] or "").strip()
-        return name or None, body
+        return name or None, body, _voice_role(voice)
     m = _NAME_RE.match(body)
     if m and _is_name(m["name"]):
-        return m["name"].strip(), m["text"].strip()
-    return None, body
+        return m["name"].strip(), m["text"].strip(), None
+    return None, body, None
 
 
 def _is_name(name: str) -> bool:

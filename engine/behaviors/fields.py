@@ -97,8 +97,7 @@ def extract_fields(
     if behavior == "budget_discussed":
         fields: dict[str, Any] = {"raised_by": role}
         for said in (text, turn_text) if turn_text else (text,):
-            dates = [(m.start, m.end) for m in find_date_expressions(said)]
-            money = _money(said, currency, figures=dates)
+            money = _money(said, currency, bare=True)
             if money:
                 fields.update(money)
                 break
@@ -156,14 +155,13 @@ def _agenda(text: str) -> dict[str, Any]:
     return fields
 
 
-def _money(
-    text: str, currency: str | None, *, figures: Sequence[tuple[int, int]] | None = None
-) -> dict[str, Any]:
-    """The first amount in ``text``; with ``figures`` (the spans of dates to skip), a bare
-    figure when no amount is said with a currency or price word."""
+def _money(text: str, currency: str | None, *, bare: bool = False) -> dict[str, Any]:
+    """The first amount in ``text``; with ``bare``, a bare figure that is no date or time
+    when no amount is said with a currency or price word."""
     found = find_money(text)
-    if not found and figures is not None:
-        found = find_figures(text, avoid=figures)
+    if not found and bare:
+        dates = [(m.start, m.end) for m in find_date_expressions(text)]
+        found = find_figures(text, avoid=dates)
     if not found:
         return {}
     first = found[0]
