@@ -6,7 +6,9 @@ Scoring follows BEHAVIORS.md, "How detections are scored":
   labeled turns with a detection of that behavior at or next to them / labeled turns;
 - call level: present / absent per behavior per call;
 - next_step_dated vs next_step_undated confusions count as errors for both;
-- the summary figure is the macro F1 over the five scored behaviors.
+- the summary figure is the macro F1 over the five scored behaviors; the further behaviors
+  the sales calls label (pain, timeline, competitor, pricing objection) are scored the same
+  way and reported apart.
 Subtype agreement, resolved due dates and extracted amounts (with their currency) are
 reported apart, not in F1.
 """
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.attribution import utterances_from_transcript
-from engine.behaviors.catalog import SCORED
+from engine.behaviors.catalog import FURTHER, SCORED
 from engine.types import Evidence
 from eval.labeled import AMI_HELD_OUT, AMI_TRAIN, LabeledCall, ami_calls, sales_calls
 
@@ -65,6 +67,7 @@ class SetScore:
     calls: int = 0
     moment: dict[str, Counts] = field(default_factory=lambda: {b: Counts() for b in SCORED})
     call_level: dict[str, Counts] = field(default_factory=lambda: {b: Counts() for b in SCORED})
+    further: dict[str, Counts] = field(default_factory=lambda: {b: Counts() for b in FURTHER})
     confusion: dict[str, dict[str, int]] = field(
         default_factory=lambda: {
             lab: {"next_step_dated": 0, "next_step_undated": 0, "none": 0}
@@ -90,6 +93,7 @@ class SetScore:
             "macro_f1": round(self.macro_f1, 3),
             "moment": {b: c.as_dict() for b, c in self.moment.items()},
             "call_level": {b: c.as_dict() for b, c in self.call_level.items()},
+            "further": {b: c.as_dict() for b, c in self.further.items() if c.labeled},
             "next_step_confusion": self.confusion,
             "subtype_agreement": [self.subtype_agree, self.subtype_total],
             "due_agreement": [self.due_agree, self.due_total],
@@ -144,14 +148,16 @@ def score_turns(score: SetScore, call: LabeledCall, detected_turns: Mapping[str,
             }
             key = lab.behavior if lab.behavior in near else (min(near) if near else "none")
             score.confusion[lab.behavior][key] += 1
-    for behavior in SCORED:
+    for behavior in (*SCORED, *FURTHER):
         labeled = {lab.turn for lab in call.labels if lab.behavior == behavior}
         detected = detected_turns.get(behavior, set())
-        m = score.moment[behavior]
+        m = score.moment[behavior] if behavior in score.moment else score.further[behavior]
         m.detections += len(detected)
         m.correct += sum(1 for t in detected if labeled & {t - 1, t, t + 1})
         m.labeled += len(labeled)
         m.found += sum(1 for t in labeled if detected & {t - 1, t, t + 1})
+        if behavior not in score.call_level:
+            continue
         c = score.call_level[behavior]
         c.detections += int(bool(detected))
         c.correct += int(bool(detected) and bool(labeled))
@@ -188,6 +194,14 @@ def format_score(score: SetScore) -> str:
             f"({m.correct}/{m.detections} correct, {m.found}/{m.labeled} found)"
         )
     lines.append(f"  macro F1 (moment level): {score.macro_f1:.3f}")
+    further = [(b, m) for b, m in score.further.items() if m.labeled]
+    if further:
+        lines.append("  further behaviors, not in the macro F1 (moment level):")
+    for b, m in further:
+        lines.append(
+            f"  {b:<28} {m.precision:6.2f} {m.recall:6.2f} {m.f1:6.2f}   "
+            f"({m.correct}/{m.detections} correct, {m.found}/{m.labeled} found)"
+        )
     for lab, row in score.confusion.items():
         lines.append(
             f"  labeled {lab:<18} → dated {row['next_step_dated']}, "

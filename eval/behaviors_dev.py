@@ -15,9 +15,10 @@ only the public labels train it. Only the four core heads are fit: the others de
 the scored behaviors.
 
 The team's sales development calls (``eval/dev``, written apart from both the training data
-and the held-out calls) are scored too, by heads trained on all the training data, through
-``detect_behaviors`` itself: the meetings are no sales calls, and this is where a change
-meets sales language before the held-out calls see it.
+and the held-out calls) are scored too, by every head trained on all the training data,
+through ``detect_behaviors`` itself (so the further behaviors they label are scored too):
+the meetings are no sales calls, and this is where a change meets sales language before the
+held-out calls see it.
 
 Sentence embeddings of the whole training set are computed once and kept in the cache
 directory (``models.registry.cache_dir``), keyed by the texts and the encoder, so a change
@@ -37,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.attribution import utterances_from_transcript
-from engine.behaviors.catalog import SCORED
+from engine.behaviors.catalog import FURTHER, SCORED
 from engine.behaviors.decide import best_per_utterance, decide
 from engine.behaviors.segments import Segment, segment_utterances
 from engine.types import FloatArray
@@ -135,7 +136,7 @@ def sales_dev_score(
     all of ``examples`` (features ``x``) as ``dealproof train behaviors`` trains them."""
     from pipelines.behaviors import detect_behaviors, load_behavior_models
 
-    heads = train_heads(examples, x, c=REGULARIZATION_C, only=CORE_HEADS)
+    heads = train_heads(examples, x, c=REGULARIZATION_C)
     models = replace(load_behavior_models(), heads=heads)
     score = SetScore("team's sales development calls", trained_on=False)
     for call in sales_calls(SALES_DEV):
@@ -156,7 +157,7 @@ def error_lines(
     """A line per false detection (``FP``) and missed label (``FN``) of one call, moment level
     (a turn either side counts, as in ``score_turns``): call, turn, behavior, the turn's text."""
     out: list[str] = []
-    for behavior in SCORED:
+    for behavior in (*SCORED, *FURTHER):
         labeled = {lab.turn for lab in call.labels if lab.behavior == behavior}
         found = detected.get(behavior, set())
         misses = [("FN", t) for t in sorted(labeled) if not found & {t - 1, t, t + 1}]

@@ -45,7 +45,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from engine.behaviors.decide import best_per_utterance, decide
+from engine.behaviors.decide import COMPETITOR, Detection, best_per_utterance, decide
 from engine.behaviors.fields import CallClock
 from engine.behaviors.segments import segment_utterances
 from engine.money import main_currency
@@ -61,6 +61,7 @@ from pipelines.behaviors import (
     _tracker_detections,
     _trackers_for,
     _with_subtypes,
+    competitors,
     detect_behaviors,
     load_behavior_models,
     resolve_playbook,
@@ -189,12 +190,10 @@ def detect_timed(
         probabilities = models.heads.probabilities(features)
     with timer("decisions"):
         detections = decide(
-            segments,
-            probabilities,
-            models.heads.thresholds,
-            [r.has_date for r in rules],
-            [r.cues for r in rules],
+            segments, probabilities, models.heads.thresholds, [r.has_date for r in rules]
         )
+        rivals = competitors(segments, probabilities, models.heads.thresholds)
+        detections += [Detection(m.segment, COMPETITOR, m.confidence) for m in rivals]
         trackers = _trackers_for(playbook) if playbook is not None and playbook.trackers else ()
         detections += _tracker_detections(trackers, embeddings, segments)
         detections = best_per_utterance(detections, segments)
@@ -204,7 +203,15 @@ def detect_timed(
         clock = CallClock(datetime.fromisoformat(call_start) if call_start else None, timezone)
         currency = main_currency(u.text for u in utterances)
         evidence = _evidence(
-            detections, segments, utterances, call_id, clock, currency, models, trackers
+            detections,
+            segments,
+            utterances,
+            call_id,
+            clock,
+            currency,
+            models,
+            trackers,
+            {m.segment: m.names for m in rivals},
         )
     return evidence, timer.seconds
 

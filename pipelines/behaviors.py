@@ -5,15 +5,17 @@ classifier heads → hard rules → evidence records with their facts → scorec
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 
-from engine.behaviors.catalog import SUBTYPE_HEADS
-from engine.behaviors.decide import Detection, best_per_utterance, decide
+from engine.behaviors.catalog import HEADS, SUBTYPE_HEADS
+from engine.behaviors.competitors import CompetitorMention, find_competitors
+from engine.behaviors.decide import COMPETITOR, Detection, best_per_utterance, decide
 from engine.behaviors.fields import CallClock, EntityRef, extract_fields
 from engine.behaviors.segments import Segment, segment_utterances
 from engine.errors import ModelError
@@ -33,6 +35,7 @@ from models.trackers import TrackerModel, learn_trackers
 DETECTOR = "dealproof.behaviors"
 TRACKER_DETECTOR = "dealproof.tracker"
 RULE_DETECTOR = "dealproof.rules"
+COMPETITOR_DETECTOR = "dealproof.competitors"
 
 
 @dataclass(frozen=True)
@@ -95,13 +98,10 @@ def detect_behaviors(
         embeddings, context, [s.role for s in segments], rules, [s.position for s in segments]
     )
     probabilities = models.heads.probabilities(features)
-    detections = decide(
-        segments,
-        probabilities,
-        models.heads.thresholds,
-        [r.has_date for r in rules],
-        [r.cues for r in rules],
-    )
+    has_date = [r.has_date for r in rules]
+    detections = decide(segments, probabilities, models.heads.thresholds, has_date)
+    rivals = competitors(segments, probabilities, models.heads.thresholds)
+    detections += [Detection(m.segment, COMPETITOR, m.confidence) for m in rivals]
     trackers = _trackers_for(playbook) if playbook is not None and playbook.trackers else ()
     detections += _tracker_detections(trackers, embeddings, segments)
     detections = best_per_utterance(detections, segments)
@@ -110,7 +110,27 @@ def detect_behaviors(
         progress("behaviors", 0.8)
     clock = call_clock(call_start, timezone)
     currency = main_currency(u.text for u in utterances)
-    return _evidence(detections, segments, utterances, call_id, clock, currency, models, trackers)
+    names = {m.segment: m.names for m in rivals}
+    return _evidence(
+        detections, segments, utterances, call_id, clock, currency, models, trackers, names
+    )
+
+
+def competitors(
+    segments: Sequence[Segment],
+    probabilities: npt.NDArray[np.float64],
+    thresholds: npt.NDArray[np.float64],
+) -> list[CompetitorMention]:
+    """The segments that name a rival of the seller (``find_competitors``): the call's
+    speaker labels are people, and the segments where the competitor head reaches its
+    threshold are talk of a rival."""
+    j = HEADS.index(COMPETITOR)
+    return find_competitors(
+        [s.text for s in segments],
+        [s.role for s in segments],
+        {s.speaker for s in segments},
+        {i for i, p in enumerate(probabilities[:, j]) if p >= thresholds[j]},
+    )
 
 
 def call_clock(call_start: str | None, timezone: str | None) -> CallClock:
@@ -169,7 +189,9 @@ def _evidence(
     currency: str | None,
     models: BehaviorModels,
     trackers: Sequence[TrackerModel],
+    rivals: Mapping[int, Sequence[str]],
 ) -> tuple[Evidence, ...]:
+    """Evidence records of ``detections``; ``rivals``: the competitors each segment names."""
     needed = sorted({d.segment for d in detections})
     entities = dict(
         zip(needed, models.nlp.entities([segments[i].text for i in needed]), strict=True)
@@ -190,6 +212,7 @@ def _evidence(
             date_text=dated_by,
             currency=currency,
             turn_text=utterance.text,
+            rivals=rivals.get(d.segment, ()),
         )
         if fields is None:
             continue
@@ -197,6 +220,8 @@ def _evidence(
             detector, version = TRACKER_DETECTOR, "1"
         elif d.behavior == "rep_question":
             detector, version = RULE_DETECTOR, "1"
+        elif d.behavior == COMPETITOR:
+            detector, version = COMPETITOR_DETECTOR, "1"
         else:
             detector, version = DETECTOR, models.heads.version
         out.append(

@@ -13,14 +13,15 @@ SCORED: tuple[str, ...] = (
 )
 """The five behaviors whose macro F1 is the summary figure."""
 
-BUILT_IN: tuple[str, ...] = (
-    *SCORED,
+FURTHER: tuple[str, ...] = (
     "pain_quantified",
     "timeline_agreed",
     "competitor_mentioned",
     "pricing_objection",
-    "rep_question",
 )
+"""The further behaviors the team's sales calls label: scored apart, not in the macro F1."""
+
+BUILT_IN: tuple[str, ...] = (*SCORED, *FURTHER, "rep_question")
 
 SUBTYPES: Mapping[str, tuple[str, ...]] = {
     "budget_discussed": (

@@ -29,11 +29,10 @@ How rules and the classifier combine:
      ``eval.behaviors_dev``: meetings 0.489 -> 0.490, sales development calls 0.798 -> 0.800;
    - ``rep_question`` is a rule: a rep's segment holding a question, open when it starts
      with an open interrogative (what, how, why, tell me, ...), else closed;
-   - ``competitor_mentioned`` needs a name (checked where fields are extracted), and a
-     segment with a competitor cue ("also evaluating", "alternative", "currently using",
-     "switching from") is one whatever the head says: the head, trained on written
-     sentences, rarely reaches its threshold on real calls (sales development calls: 1
-     of 22 competitor turns found), and a cue with a name is evidence enough;
+   - ``competitor_mentioned`` is not the head's to decide: a rival is found by its name in
+     a vendor's place (``engine.behaviors.competitors``), which the pipeline adds; the head,
+     trained on written sentences, found 1 of 22 competitor turns of the sales development
+     calls and none of the held-out calls' 25;
    - a greeting or thanks that says nothing of the call's purpose, plan, structure or time
      ("Hey Chris, thanks for hopping on") is no ``agenda_set``: BEHAVIORS.md asks for the
      plan, and openings sit where agendas do, so the classifier alone takes them for one;
@@ -228,11 +227,8 @@ def decide(
     probabilities: npt.NDArray[np.float64],
     thresholds: npt.NDArray[np.float64],
     has_date: Sequence[bool],
-    cues: Sequence[frozenset[str]] | None = None,
 ) -> list[Detection]:
-    """Detections in segment order; ``probabilities[i][j]`` is head ``HEADS[j]`` on segment i;
-    ``cues[i]``: the behaviors whose cue patterns matched segment i (for the competitor
-    rule)."""
+    """Detections in segment order; ``probabilities[i][j]`` is head ``HEADS[j]`` on segment i."""
     out: list[Detection] = []
     agenda, step = HEADS.index("agenda_set"), HEADS.index("next_step")
     decision = HEADS.index("decision_process_confirmed")
@@ -261,11 +257,9 @@ def decide(
         if stands[step] and rivals:
             rival_wins = max(margin[j] for j in rivals) >= margin[step]
             losers = {step} if rival_wins else set(rivals)
-        cued = cues is not None and COMPETITOR in cues[seg.index]
         for j, head in enumerate(HEADS):
             p = float(probs[j])
-            below = p < thresholds[j] and not (head == COMPETITOR and cued)
-            if below or j in losers or not stands.get(j, True):
+            if head == COMPETITOR or p < thresholds[j] or j in losers or not stands.get(j, True):
                 continue
             if head == "agenda_set" and seg.role == "rep":
                 rep_agenda.add(seg.utterance_index)

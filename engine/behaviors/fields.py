@@ -67,10 +67,6 @@ _QUANTITY = re.compile(
     r"tickets|errors|orders|calls|shipments|customers|users|leads|deals)\b)",
     re.IGNORECASE,
 )
-_CAPITALIZED = re.compile(
-    r"\b(?:using|use|with|from|at|looking at|evaluating|considering|"
-    r"versus|vs\.?|than)\s+([A-Z][\w&-]*(?:\.[\w&-]+)*(?:\s+[A-Z][\w&-]*(?:\.[\w&-]+)*)*)"
-)
 
 
 def extract_fields(
@@ -83,9 +79,11 @@ def extract_fields(
     date_text: str | None = None,
     currency: str | None = None,
     turn_text: str | None = None,
+    rivals: Sequence[str] = (),
 ) -> dict[str, Any] | None:
     """The fields of ``behavior`` found in ``text``; None when the behavior cannot stand
-    without a field that is missing (a competitor with no name). A dated next step takes
+    without a field that is missing (a competitor with no name: ``rivals``, the names
+    ``engine.behaviors.competitors`` found in the segment). A dated next step takes
     its date from ``date_text`` when given (the sentence that dates it, see decide.py). An
     amount said without a currency takes ``currency``, the one the call names most often
     (``engine.money.main_currency``); in a budget turn a bare figure is an amount ("a
@@ -128,16 +126,11 @@ def extract_fields(
             return {"amount": _number(m.group(1)), "unit": m.group(2).lower()}
         return {}
     if behavior == "competitor_mentioned":
-        names = [e.text for e in entities if e.label in ("ORG", "PRODUCT")]
-        names += [m.group(1) for m in _CAPITALIZED.finditer(text)]
-        names = [n for n in _unique(names) if n.lower() not in _NOT_NAMES]
+        names = list(rivals)
         return {"name": names[0], "names": names} if names else None
     if behavior == "timeline_agreed":
         return {"dates": [m.text for m in find_date_expressions(text)]}
     return {}
-
-
-_NOT_NAMES = {"i", "we", "the", "a", "it", "this", "that", "our", "you", "they"}
 
 
 def _agenda(text: str) -> dict[str, Any]:

@@ -119,10 +119,22 @@ def test_two_detections_on_one_turn_count_once() -> None:
     assert s.moment["agenda_set"].detections == 1
 
 
-def test_unscored_behaviors_are_ignored() -> None:
-    s = scored(call((3, "pain_quantified")), [ev(3, "pain_quantified"), ev(4, "rep_question")])
+def test_further_behaviors_are_scored_apart_from_the_macro_figure() -> None:
+    labeled = call((3, "pain_quantified"), (9, "competitor_mentioned"))
+    s = scored(
+        labeled,
+        [ev(3, "pain_quantified"), ev(4, "rep_question"), ev(15, "competitor_mentioned")],
+    )
     assert set(s.moment) == set(SCORED)
     assert all(c.detections == 0 and c.labeled == 0 for c in s.moment.values())
+    assert s.macro_f1 == 0.0
+    pain, rival = s.further["pain_quantified"], s.further["competitor_mentioned"]
+    assert (pain.detections, pain.correct, pain.labeled, pain.found) == (1, 1, 1, 1)
+    assert (rival.detections, rival.correct, rival.labeled, rival.found) == (1, 0, 1, 0)
+    assert set(s.as_dict()["further"]) == {"pain_quantified", "competitor_mentioned"}
+    text = format_score(s)
+    assert "further behaviors, not in the macro F1" in text
+    assert "competitor_mentioned" in text and "timeline_agreed" not in text  # none labeled
 
 
 def test_counts_add_up_over_calls() -> None:

@@ -14,6 +14,7 @@ from engine.schema import validate_call_json
 from engine.types import AnalyzeOptions, Evidence, Role, Utterance
 from pipelines.analyze import analyze_call
 from pipelines.behaviors import (
+    COMPETITOR_DETECTOR,
     DETECTOR,
     RULE_DETECTOR,
     TRACKER_DETECTOR,
@@ -156,6 +157,8 @@ def test_evidence_points_at_its_moment(sales_evidence: tuple[Evidence, ...]) -> 
             assert e.detector == RULE_DETECTOR
             assert e.role == "rep"
             assert e.subtype in ("open", "closed")
+        elif e.behavior == "competitor_mentioned":
+            assert e.detector == COMPETITOR_DETECTOR
         else:
             assert e.detector == DETECTOR
     assert found(sales_evidence, "u6", "budget_discussed").subtype == "budget_asked"
