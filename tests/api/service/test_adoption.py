@@ -7,11 +7,13 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import insert
 from sqlmodel import Session
 
 from api.db import get_engine
 from api.deal_ledger import playbook_named
+from api.routes import adoption as adoption_routes
 from api.tables import Call, Evidence, refresh_call_behaviors
 from engine.adoption import adoption_cells, bottleneck, team_adoption
 from engine.types import AdoptionCell, BehaviorAdoption, LedgerCall
@@ -56,7 +58,7 @@ def overall(adoption: dict[str, Any]) -> dict[str, tuple[int, int]]:
     return {a["behavior"]: (a["calls"], a["calls_with"]) for a in adoption["overall"]}
 
 
-def test_rep_and_team_adoption(world: World) -> None:
+def test_rep_and_team_adoption(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     made = calls(world)
     rep = world.ids["rep"]
     response = world.get("manager", f"/reps/{rep}/adoption", params=WINDOW)
@@ -118,9 +120,13 @@ def test_rep_and_team_adoption(world: World) -> None:
     assert cells(after)[(rep, "2026-11-02", "pain_quantified")] == (2, 0, 0.0)
     assert overall(after)["pain_quantified"] == (3, 0)
 
-    # without a window: the 12 weeks up to now
+    # without a window: the 12 weeks up to now (the server's clock, set here so that the
+    # test does not age: these calls fall out of the default window in late January 2027)
+    monkeypatch.setattr(adoption_routes, "utcnow", lambda: datetime(2026, 12, 3, tzinfo=UTC))
     default = world.get("rep", f"/reps/{rep}/adoption").json()
     assert overall(default)["agenda_set"] == (3, 2)
+    monkeypatch.setattr(adoption_routes, "utcnow", lambda: datetime(2027, 3, 1, tzinfo=UTC))
+    assert world.get("rep", f"/reps/{rep}/adoption").json()["cells"] == []
 
 
 def test_adoption_access_and_input(world: World) -> None:
