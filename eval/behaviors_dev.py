@@ -107,7 +107,7 @@ def dev_scores(
     """The five folds scored together, and each series (fold) on its own, from the training
     ``examples`` and their features ``x``; with ``errors``, every false detection and missed
     label is appended to it as a line (``error_lines``)."""
-    calls = sorted({e.call_id for e in examples if e.call_id})
+    calls = sorted({e.call_id for e in examples if e.source == "ami"})
     total = SetScore("training meetings, leave one series out", trained_on=False)
     folds: dict[str, SetScore] = {}
     for series in sorted({series_of(c) for c in calls}):

@@ -2,12 +2,17 @@
 
 Training data, in this order:
 1. ``models/behavior_data/examples.jsonl`` — sales sentences the team wrote by hand.
-2. Labeled AMI meetings, never the held-out ones: the public labels of
+2. ``models/behavior_data/calls`` — whole sales calls the team wrote, with turn labels for
+   every behavior (the format and labeling rules of the sales sets in ``eval/``; written by
+   people who saw neither those sets nor the other training data). Their segments are
+   labeled as a meeting's are (3.) and join the meetings in the moment-level half of the
+   threshold objective below.
+3. Labeled AMI meetings, never the held-out ones: the public labels of
    ``eval.labeled.AMI_TRAIN`` and the team's own labels of further meetings
    (``models/behavior_data/ami_labels``, for the heads of ``TEAM_AMI_HEADS``). Each segment
    of a labeled turn is a positive of that behavior; segments of turns that are neither
    labeled nor next to a label of a behavior are its negatives.
-3. Segments of every fourth real earnings call as negatives of the four core heads (real
+4. Segments of every fourth real earnings call as negatives of the four core heads (real
    business talk about costs, prices, decisions and dates that is not a sale).
 
 Thresholds come from cross-validation on this same data, so nothing is tuned on the held-out
@@ -29,8 +34,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -38,11 +45,14 @@ import numpy.typing as npt
 from engine.behaviors.catalog import HEADS, SUBTYPE_HEADS, SUBTYPES, head_of
 from engine.behaviors.decide import (
     agrees_to_agenda,
+    agrees_to_decision,
     dates_a_step,
     is_commitment,
+    is_quantified,
     may_set_agenda,
 )
 from engine.behaviors.segments import segment_utterances
+from engine.dates import find_date_expressions
 from engine.types import FloatArray, Role, Utterance
 from models.behavior_heads import (
     POSITION_COLUMNS,
@@ -56,7 +66,12 @@ from models.behavior_heads import (
 from models.encoder import DIM, SentenceEncoder, load_sentence_encoder
 from models.nlp import load_nlp
 
+if TYPE_CHECKING:
+    from eval.labeled import LabeledCall
+
 IGNORE = -1
+WRITTEN_CALLS = "behavior_data/calls"
+WRITTEN_CALLS_SOURCE = "written call"
 CORE_HEADS = ("agenda_set", "budget_discussed", "decision_process_confirmed", "next_step")
 HEADS_VERSION_PREFIX = "1"
 REGULARIZATION_C = (0.3, 1.0, 3.0)
@@ -133,11 +148,29 @@ def written_examples() -> list[Example]:
 def ami_examples(meetings: Sequence[str], heads: Sequence[str] = HEADS) -> list[Example]:
     """Segments of the labeled AMI meetings named (positives and safe negatives), for
     ``heads`` only (the other heads ignore them)."""
-    from engine.attribution import utterances_from_transcript
     from eval.labeled import ami_calls
 
+    return call_examples(ami_calls(tuple(meetings)), "ami", heads)
+
+
+def written_calls() -> list[LabeledCall]:
+    """The sales calls the team wrote for training, whole, with their turn labels
+    (``models/behavior_data/calls``: the format of ``eval/dev``)."""
+    from eval.labeled import sales_calls
+
+    return sales_calls(Path(str(resources.files("models").joinpath(WRITTEN_CALLS))))
+
+
+def call_examples(
+    calls: Sequence[LabeledCall], source: str, heads: Sequence[str] = HEADS
+) -> list[Example]:
+    """Segments of labeled conversations: a segment of a turn labeled with a behavior is a
+    positive of its head; a segment of a turn neither labeled nor next to a label of it, a
+    negative; ``heads`` only (the other heads ignore them)."""
+    from engine.attribution import utterances_from_transcript
+
     out: list[Example] = []
-    for call in ami_calls(tuple(meetings)):
+    for call in calls:
         utterances, _ = utterances_from_transcript(call.transcript)
         by_turn: dict[int, set[str]] = {}
         behaviors: dict[int, set[str]] = {}
@@ -162,7 +195,7 @@ def ami_examples(meetings: Sequence[str], heads: Sequence[str] = HEADS) -> list[
                     seg.role,
                     labels,
                     tuple(subtypes.get(t, ())),
-                    "ami",
+                    source,
                     call_id=call.call_id,
                     turn=t,
                     turn_labels=tuple(sorted(behaviors.get(t, ()))),
@@ -257,9 +290,15 @@ MOMENT_WEIGHT = {
     "budget_discussed": 0.5,
     "decision_process_confirmed": 0.5,
     "next_step": 0.25,
+    "pain_quantified": 0.5,
+    "timeline_agreed": 0.5,
+    "pricing_objection": 0.5,
 }
-"""How much the training meetings' moment-level F1 counts in choosing a head's threshold
-(the rest is the example-level F1 of the other examples)."""
+"""How much the moment-level F1 on the labeled conversations (the training meetings and the
+written sales calls) counts in choosing a head's threshold (the rest is the example-level F1
+of the other examples). The further heads have only the written calls there, which label
+them; the competitor head has none: a competitor is found by its name
+(``engine.behaviors.competitors``)."""
 
 
 def _f1(predicted: npt.NDArray[np.bool_], gold: npt.NDArray[np.bool_]) -> float:
@@ -308,18 +347,27 @@ def _moment_f1(
     """Mean moment-level F1 over the behaviors of ``head`` on the labeled conversations, as
     ``dealproof eval behaviors`` scores it: a detected turn is correct at or next to a labeled
     turn; a labeled turn is found when a detection is at or next to it. An agenda stands as
-    ``decide`` rules (``may_set_agenda``; a prospect's only right after a rep's), and a next
-    step is dated by its turn or needs a commitment (``step_kinds``)."""
+    ``decide`` rules (``may_set_agenda``; a prospect's only right after a rep's), a decision
+    process as they let it stand (``agrees_to_decision``), a pain only with a number and a
+    timeline only in a turn that says a date, and a next step is dated by its turn or needs
+    a commitment (``step_kinds``)."""
     f = []
     for behavior in _scored_as(head):
         labeled: dict[str, set[int]] = {}
         detected: dict[str, set[int]] = {}
         rep_agenda: dict[str, set[int]] = {}
+        decided: dict[str, set[int]] = {}
+        dated = _dated_turns(examples, rows) if head == "timeline_agreed" else set()
         if head == "agenda_set":
             for i, prob in zip(rows.tolist(), p.tolist(), strict=True):
                 e = examples[i]
                 if prob >= t and e.role == "rep" and may_set_agenda(e.text, e.role):
                     rep_agenda.setdefault(e.call_id, set()).add(e.turn)
+        if head == "decision_process_confirmed":
+            for i, prob in zip(rows.tolist(), p.tolist(), strict=True):
+                e = examples[i]
+                if prob >= t and agrees_to_decision(e.text, e.turn, set()):
+                    decided.setdefault(e.call_id, set()).add(e.turn)
         for i, prob in zip(rows.tolist(), p.tolist(), strict=True):
             e = examples[i]
             if behavior in e.turn_labels:
@@ -330,6 +378,14 @@ def _moment_f1(
                 may_set_agenda(e.text, e.role)
                 and agrees_to_agenda(e.role, e.turn, rep_agenda.get(e.call_id, set()))
             ):
+                continue
+            if head == "decision_process_confirmed" and not agrees_to_decision(
+                e.text, e.turn, decided.get(e.call_id, set())
+            ):
+                continue
+            if head == "pain_quantified" and not is_quantified(e.text):
+                continue
+            if head == "timeline_agreed" and (e.call_id, e.turn) not in dated:
                 continue
             detected.setdefault(e.call_id, set()).add(e.turn)
         n_det = correct = n_lab = found = 0
@@ -404,15 +460,33 @@ def data_digest(examples: Sequence[Example]) -> str:
     return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 
+def _dated_turns(examples: Sequence[Example], rows: npt.NDArray[np.int64]) -> set[tuple[str, int]]:
+    """The (conversation, turn) pairs of ``rows`` that say a date, as ``decide`` reads them."""
+    return {
+        (examples[i].call_id, examples[i].turn)
+        for i in rows.tolist()
+        if _says_date(examples[i].text)
+    }
+
+
+@cache
+def _says_date(text: str) -> bool:
+    return bool(find_date_expressions(text))
+
+
 def rules_digest(examples: Sequence[Example], kinds: npt.NDArray[np.int64] | None = None) -> str:
     """What the ``decide`` rules that the threshold objective applies say of each example
-    (``step_kinds``, ``may_set_agenda``), hashed: part of the heads' version, since a changed
-    rule moves the thresholds the same weights are cut at. Hashing the verdicts, not the
-    rules' source, names every rule change that matters to training and no edit that does
-    not. ``kinds``: ``step_kinds(examples)``, when already at hand."""
+    (``step_kinds``, ``may_set_agenda``, ``agrees_to_decision``, ``is_quantified``, a date
+    said), hashed: part of the heads'
+    version, since a changed rule moves the thresholds the same weights are cut at. Hashing
+    the verdicts, not the rules' source, names every rule change that matters to training
+    and no edit that does not. ``kinds``: ``step_kinds(examples)``, when already at hand."""
     agenda = [may_set_agenda(e.text, e.role) for e in examples]
+    decision = [agrees_to_decision(e.text, 0, set()) for e in examples]
+    numbers = [is_quantified(e.text) for e in examples]
+    dates = [_says_date(e.text) for e in examples]
     kinds = step_kinds(examples) if kinds is None else kinds
-    verdicts = kinds.tobytes() + np.array(agenda, dtype=bool).tobytes()
+    verdicts = kinds.tobytes() + np.array(agenda + decision + numbers + dates, dtype=bool).tobytes()
     return hashlib.sha256(verdicts).hexdigest()
 
 
@@ -530,12 +604,14 @@ def _train_subtypes(
 
 
 def training_examples(ami_meetings: Sequence[str] | None = None) -> list[Example]:
-    """The whole training set: written sentences, labeled meetings (the public training
-    meetings and the team's, or only those named), earnings negatives."""
+    """The whole training set: written sentences, written calls and labeled meetings (the
+    public training meetings and the team's; or only the meetings named), earnings
+    negatives."""
     from eval.labeled import AMI_TRAIN, team_ami_meetings
 
     examples = written_examples()
     if ami_meetings is None:
+        examples += call_examples(written_calls(), WRITTEN_CALLS_SOURCE)
         examples += ami_examples(AMI_TRAIN)
         examples += ami_examples(team_ami_meetings(), TEAM_AMI_HEADS)
     else:

@@ -27,6 +27,16 @@ How rules and the classifier combine:
      (eval/data/README.md), and the labels of the training meetings and the sales
      development calls put both on one turn once in 152 next-step turns. Judged on
      ``eval.behaviors_dev``: meetings 0.489 -> 0.490, sales development calls 0.798 -> 0.800;
+   - a ``pricing_objection`` on a rep's segment is the rep's answer to one, which
+     BEHAVIORS.md subtypes ``discount_given`` (the rep concedes): the objection itself is
+     the prospect's;
+   - a decision process says something: a pleasantry ("Bye, thanks Marcus!") is none, and a
+     thin segment only confirms the decision process of the turn before ("That's right."
+     after a recap of who signs): the written sales calls label recaps and their
+     confirmations, and the head learned short affirmations from them;
+   - ``pain_quantified`` needs a number in its segment (the behavior is a problem put in
+     numbers; the head also takes unquantified complaints and questions for it), and
+     ``timeline_agreed`` a date in its turn (a timeline is dated milestones);
    - ``rep_question`` is a rule: a rep's segment holding a question, open when it starts
      with an open interrogative (what, how, why, tell me, ...), else closed;
    - ``competitor_mentioned`` is not the head's to decide: a rival is found by its name in
@@ -69,12 +79,20 @@ from engine.types import Role
 
 QUESTION_CONFIDENCE = 0.9
 COMPETITOR = "competitor_mentioned"
+OBJECTION = "pricing_objection"
 MIN_AGENDA_WORDS = 3
 _FILLER = re.compile(
     r"um|uh|er|ah|hmm|mm|mm-hmm|uh-huh|okay|ok|yeah|yep|yes|right|so|well|alright|cool|sure"
     r"|great|oh|and|but|just|then|now|good|fine|i|mean|like|you|know"
 )
 _WORD = re.compile(r"[a-z][a-z'-]*")
+_NUMBER = re.compile(
+    r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
+    r"|eighty|ninety|hundred|thousand|million|billion|half|double|twice|dozen|percent|grand"
+    r"|k)\b",
+    re.IGNORECASE,
+)
 _OPEN_START = re.compile(
     r"^(?:\W*(?:so|and|okay|ok|um|uh|well|right|great|now)\b[\s,]*)*"
     r"(what|how|why|where|when|which|who|tell me|walk me|describe|talk me|help me understand)\b",
@@ -232,7 +250,10 @@ def decide(
     out: list[Detection] = []
     agenda, step = HEADS.index("agenda_set"), HEADS.index("next_step")
     decision = HEADS.index("decision_process_confirmed")
+    pain, timeline = HEADS.index("pain_quantified"), HEADS.index("timeline_agreed")
     rep_agenda: set[int] = set()  # utterances in which the rep set an agenda
+    decided: set[int] = set()  # utterances holding a decision process
+    dated_turns = {s.utterance_index for s, d in zip(segments, has_date, strict=True) if d}
     turn_date = turn_dates(
         [s.utterance_index for s in segments],
         [
@@ -250,7 +271,10 @@ def decide(
             and agrees_to_agenda(seg.role, seg.utterance_index, rep_agenda),
             step: bool(probs[step] >= thresholds[step])
             and (dated_by is not None or is_commitment(seg.text)),
-            decision: bool(probs[decision] >= thresholds[decision]),
+            decision: bool(probs[decision] >= thresholds[decision])
+            and agrees_to_decision(seg.text, seg.utterance_index, decided),
+            pain: is_quantified(seg.text),
+            timeline: seg.utterance_index in dated_turns,
         }
         losers: set[int] = set()
         rivals = [j for j in (agenda, decision) if stands[j]]
@@ -263,11 +287,14 @@ def decide(
                 continue
             if head == "agenda_set" and seg.role == "rep":
                 rep_agenda.add(seg.utterance_index)
+            if j == decision:
+                decided.add(seg.utterance_index)
             if head == "next_step":
                 behavior = "next_step_undated" if dated_by is None else "next_step_dated"
                 out.append(Detection(seg.index, behavior, p, date_segment=dated_by))
                 continue
-            out.append(Detection(seg.index, head, p))
+            subtype = "discount_given" if head == OBJECTION and seg.role == "rep" else None
+            out.append(Detection(seg.index, head, p, subtype))
         question = question_subtype(seg.text) if seg.role == "rep" else None
         if question is not None:
             out.append(Detection(seg.index, "rep_question", QUESTION_CONFIDENCE, question))
@@ -321,6 +348,18 @@ def agrees_to_agenda(role: str | None, turn: int, rep_agenda: set[int]) -> bool:
     """Whether an agenda at ``turn`` may stand: any but a prospect's, and a prospect's right
     after a rep's agenda (``rep_agenda``: the turns holding one)."""
     return role != "prospect" or turn - 1 in rep_agenda
+
+
+def agrees_to_decision(text: str, turn: int, decided: set[int]) -> bool:
+    """Whether a decision process at ``turn`` may stand: no pleasantry, and a thin segment
+    ("That's right.", "Yep, correct.") only as the confirmation of a decision process in the
+    turn just before (``decided``: the turns holding one)."""
+    return not is_pleasantry(text) and (not is_thin(text) or turn - 1 in decided)
+
+
+def is_quantified(text: str) -> bool:
+    """Whether ``text`` says a number (digits, or a number said as words)."""
+    return _NUMBER.search(text) is not None
 
 
 def is_pleasantry(text: str) -> bool:

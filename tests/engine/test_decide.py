@@ -66,7 +66,7 @@ def test_probability_at_or_above_threshold_is_a_detection() -> None:
 
 
 def test_every_head_is_decided_against_its_own_threshold() -> None:
-    segments = [seg(0, "We can go over the plan on Friday.")]
+    segments = [seg(0, "We can go over the three points on Friday.")]
     p = probs({j: 0.6 for j in range(len(HEADS))} | {AGENDA: 0.55, DECISION: 0.55})
     out = decide(segments, p, thresholds(0.5), [True])
     assert [d.behavior for d in out] == [  # the next step wins over the agenda and decision
@@ -449,3 +449,44 @@ def test_the_competitor_head_decides_nothing() -> None:
     comp = HEADS.index("competitor_mentioned")
     segments = [seg(0, "We're also evaluating Clari as an alternative.", "prospect")]
     assert decide(segments, probs({comp: 0.99}), thresholds(0.5), [False]) == []
+
+
+@pytest.mark.parametrize(("role", "subtype"), [("rep", "discount_given"), ("prospect", None)])
+def test_a_reps_pricing_objection_is_the_discount_given(role: Role, subtype: str | None) -> None:
+    objection = HEADS.index("pricing_objection")
+    segments = [seg(0, "I can take ten percent off if you sign this month.", role)]
+    out = decide(segments, probs({objection: 0.9}), thresholds(0.5), [False])
+    assert [(d.behavior, d.subtype) for d in out if d.behavior != "rep_question"] == [
+        ("pricing_objection", subtype)
+    ]
+
+
+def test_a_decision_process_says_something_or_confirms_the_one_before() -> None:
+    decision = HEADS.index("decision_process_confirmed")
+    segments = [
+        seg(0, "Bye, thanks Marcus!", "prospect"),
+        seg(1, "Yep, correct.", "prospect"),
+        seg(2, "So Dana signs anything over fifty K, after legal.", "rep"),
+        seg(3, "Yep, correct.", "prospect"),
+    ]
+    p = probs(*[{decision: 0.9}] * 4)
+    out = decide(segments, p, thresholds(0.5), [False] * 4)
+    assert [d.segment for d in out if d.behavior == "decision_process_confirmed"] == [2, 3]
+
+
+def test_a_pain_is_put_in_numbers_and_a_timeline_is_dated() -> None:
+    pain, timeline = HEADS.index("pain_quantified"), HEADS.index("timeline_agreed")
+    segments = [
+        seg(0, "Month-end close is a nightmare for us.", "prospect"),
+        seg(1, "Month-end close takes us nine working days.", "prospect"),
+        seg(2, "Let's map out the rollout together.", "rep"),
+        seg(3, "Pilot on the fourth, review on the twentieth, signature by May.", "rep"),
+        seg(4, "And then the rollout.", "rep", utterance=3),
+    ]
+    p = probs(*[{pain: 0.9, timeline: 0.9}] * 5)
+    out = decide(segments, p, thresholds(0.5), [False, False, False, True, False])
+    assert [(d.segment, d.behavior) for d in out if d.behavior != "rep_question"] == [
+        (1, "pain_quantified"),
+        (3, "timeline_agreed"),  # ordinals date things; they put no problem in numbers
+        (4, "timeline_agreed"),  # its turn says the dates
+    ]

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from engine.behaviors.catalog import HEADS, SUBTYPE_HEADS, SUBTYPES, head_of
+from engine.behaviors.catalog import BUILT_IN, HEADS, SUBTYPE_HEADS, SUBTYPES, head_of
 from models.behavior_heads import BehaviorHeads, load_default_heads
 from models.training import (
     IGNORE,
@@ -21,12 +21,14 @@ from models.training import (
     _group_folds,
     _moment_f1,
     ami_examples,
+    call_examples,
     data_digest,
     rules_digest,
     step_dates,
     step_kinds,
     train_heads,
     training_examples,
+    written_calls,
     written_examples,
 )
 
@@ -358,6 +360,81 @@ def test_a_meeting_a_head_ignores_does_not_score_that_head() -> None:
         rows.append(features)
     heads = train_heads([*examples, *extra], np.vstack([x, np.array(rows)]), folds=3)
     assert "cv_moment_f1" not in heads.meta["cross_validation"]["agenda_set"]
+
+
+def test_moment_f1_keeps_a_thin_decision_only_as_the_confirmation_of_one() -> None:
+    # Labels on turns 2 (a recap) and 3 ("Yep, correct."); a thin "Yep." on turn 6, after no
+    # decision process, is dropped as decide() drops it.
+    examples = [
+        meeting_row(
+            "m1", t, int(t in (2, 3)), ("decision_process_confirmed",) if t in (2, 3) else ()
+        )
+        for t in range(10)
+    ]
+    examples[2] = replace(examples[2], text="So Dana signs off, after legal reviews it.")
+    examples[3] = replace(examples[3], text="Yep, correct.")
+    examples[6] = replace(examples[6], text="Yep.")
+    rows = np.arange(10)
+    p = np.array([0.9 if t in (2, 3, 6) else 0.1 for t in range(10)])
+    no_dates = np.zeros(10, dtype=bool)
+    assert _moment_f1(examples, rows, p, no_dates, "decision_process_confirmed", 0.5) == 1.0
+    without_recap = p.copy()
+    without_recap[2] = 0.1
+    f1 = _moment_f1(examples, rows, without_recap, no_dates, "decision_process_confirmed", 0.5)
+    assert f1 == 0.0  # the confirmation alone confirms nothing
+
+
+@pytest.mark.parametrize(
+    ("head", "said", "kept"),
+    [
+        ("pain_quantified", "It costs us nine days a month.", True),
+        ("pain_quantified", "It costs us days every month.", False),
+        ("timeline_agreed", "Pilot on the fourth, contract by May.", True),
+        ("timeline_agreed", "Pilot first, then the contract.", False),
+    ],
+)
+def test_moment_f1_keeps_a_pain_with_a_number_and_a_timeline_with_a_date(
+    head: str, said: str, kept: bool
+) -> None:
+    examples = [meeting_row("m1", t, int(t == 2), (head,) if t == 2 else ()) for t in range(6)]
+    examples[2] = replace(examples[2], text=said)
+    p = np.array([0.9 if t == 2 else 0.1 for t in range(6)])
+    f1 = _moment_f1(examples, np.arange(6), p, np.zeros(6, dtype=bool), head, 0.5)
+    assert f1 == (1.0 if kept else 0.0)
+
+
+def test_the_written_sales_calls_are_valid_and_apart_from_the_evaluation_calls() -> None:
+    from eval.labeled import SALES_DEV, SALES_DIR, sales_calls
+
+    calls = written_calls()
+    assert len(calls) == 21
+    evaluated = sales_calls(SALES_DIR) + sales_calls(SALES_DEV)
+    assert not {c.call_id for c in calls} & {c.call_id for c in evaluated}
+    their_turns = {t.text for c in evaluated for t in c.transcript.turns if len(t.text) > 40}
+    for c in calls:
+        turns = c.transcript.turns
+        assert c.labels and c.transcript.call_start is not None, c.call_id
+        assert {t.role for t in turns} == {"rep", "prospect"}, c.call_id
+        assert not {t.text for t in turns} & their_turns, c.call_id
+        for lab in c.labels:
+            assert 0 <= lab.turn < len(turns) and lab.by == turns[lab.turn].role, (c.call_id, lab)
+            assert lab.behavior in BUILT_IN and lab.behavior != "rep_question"
+            assert lab.subtype is None or lab.subtype in SUBTYPES[lab.behavior]
+    behaviors = {lab.behavior for c in calls for lab in c.labels}
+    assert behaviors == set(BUILT_IN) - {"rep_question"}
+
+
+def test_the_written_calls_train_every_head_as_a_meeting_does() -> None:
+    calls = written_calls()[:1]
+    rows = call_examples(calls, "written call")
+    assert rows and all(e.call_id == calls[0].call_id and e.position is not None for e in rows)
+    labeled = {(lab.turn, head_of(lab.behavior)) for lab in calls[0].labels}
+    for e in rows:
+        for head, y in zip(HEADS, e.labels, strict=True):
+            if (e.turn, head) in labeled:
+                assert y == 1
+            elif y == 1:
+                pytest.fail(f"turn {e.turn} is no {head}")
 
 
 def test_team_meetings_train_only_their_heads(shared_eval: Path) -> None:
