@@ -65,6 +65,7 @@ from pipelines.behaviors import (
     detect_behaviors,
     load_behavior_models,
     resolve_playbook,
+    rivals_by_turn,
 )
 
 WORDS_PER_S_TARGET = 1500.0
@@ -211,7 +212,7 @@ def detect_timed(
             currency,
             models,
             trackers,
-            {m.segment: m.names for m in rivals},
+            rivals_by_turn(rivals, segments),
         )
     return evidence, timer.seconds
 

@@ -364,10 +364,15 @@ def _moment_f1(
                 if prob >= t and e.role == "rep" and may_set_agenda(e.text, e.role):
                     rep_agenda.setdefault(e.call_id, set()).add(e.turn)
         if head == "decision_process_confirmed":
-            for i, prob in zip(rows.tolist(), p.tolist(), strict=True):
+            # in call order, as decide() goes: a confirmation that stands may be confirmed
+            for i, prob in sorted(
+                zip(rows.tolist(), p.tolist(), strict=True),
+                key=lambda r: (examples[r[0]].call_id, examples[r[0]].turn),
+            ):
                 e = examples[i]
-                if prob >= t and agrees_to_decision(e.text, e.turn, set()):
-                    decided.setdefault(e.call_id, set()).add(e.turn)
+                here = decided.setdefault(e.call_id, set())
+                if prob >= t and agrees_to_decision(e.text, e.turn, here):
+                    here.add(e.turn)
         for i, prob in zip(rows.tolist(), p.tolist(), strict=True):
             e = examples[i]
             if behavior in e.turn_labels:

@@ -110,10 +110,28 @@ def detect_behaviors(
         progress("behaviors", 0.8)
     clock = call_clock(call_start, timezone)
     currency = main_currency(u.text for u in utterances)
-    names = {m.segment: m.names for m in rivals}
     return _evidence(
-        detections, segments, utterances, call_id, clock, currency, models, trackers, names
+        detections,
+        segments,
+        utterances,
+        call_id,
+        clock,
+        currency,
+        models,
+        trackers,
+        rivals_by_turn(rivals, segments),
     )
+
+
+def rivals_by_turn(
+    rivals: Sequence[CompetitorMention], segments: Sequence[Segment]
+) -> dict[int, tuple[str, ...]]:
+    """The rivals each utterance names, over all its segments (its evidence quotes one)."""
+    out: dict[int, tuple[str, ...]] = {}
+    for m in rivals:
+        turn = segments[m.segment].utterance_index
+        out[turn] = tuple(dict.fromkeys((*out.get(turn, ()), *m.names)))
+    return out
 
 
 def competitors(
@@ -191,7 +209,8 @@ def _evidence(
     trackers: Sequence[TrackerModel],
     rivals: Mapping[int, Sequence[str]],
 ) -> tuple[Evidence, ...]:
-    """Evidence records of ``detections``; ``rivals``: the competitors each segment names."""
+    """Evidence records of ``detections``; ``rivals``: the competitors each utterance
+    names."""
     needed = sorted({d.segment for d in detections})
     entities = dict(
         zip(needed, models.nlp.entities([segments[i].text for i in needed]), strict=True)
@@ -212,7 +231,7 @@ def _evidence(
             date_text=dated_by,
             currency=currency,
             turn_text=utterance.text,
-            rivals=rivals.get(d.segment, ()),
+            rivals=rivals.get(seg.utterance_index, ()),
         )
         if fields is None:
             continue

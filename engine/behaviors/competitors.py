@@ -49,8 +49,8 @@ INTRODUCED_CONFIDENCE = 0.9
 MENTIONED_CONFIDENCE = 0.75
 """A later mention of a name already introduced as a rival."""
 
-_PART = r"(?:[A-Z][A-Za-z0-9&]*(?:[.'’-][A-Za-z0-9&]+)*|[0-9]+[A-Za-z][A-Za-z0-9]*)"
-_NAME = rf"(?<![\w'’.-])(?P<name>{_PART}(?:\s+{_PART}){{0,2}})"
+_PART = r"[A-Z][A-Za-z0-9&]*(?:[.'’-][A-Za-z0-9&]+)*"
+_NAME = rf"(?<![\w'’.&-])(?P<name>{_PART}(?:\s+{_PART}){{0,2}})"
 _ARTICLE = r"(?:(?i:the|a|an)\s+)?"
 
 _BEFORE = (
@@ -63,15 +63,15 @@ _BEFORE = (
     r"|compared to|compared with|comparing|versus|vs\.?|instead of|cheaper than"
     r"|better than|worse than|(?:quote|quotes|quoted|proposal|proposals|bid|bids|offer"
     r"|offers|demo|demos|pitch|trial|pilot|contract|renewal|licence|license|licenses"
-    r"|licences|subscription) (?:from|of|with|by)|signed with|partnered with"
+    r"|licences|subscription) (?:from|of|with)|signed with|partnered with"
     r"|customers? of|(?:pull|pulls|pulled|export|exports|exported) (?:\w+ ){0,3}?"
     r"(?:out of|from)"
 )
 _AFTER_VERB = (
     r"came in|comes in|come in|quoted|quotes|offered|offers|charges|charged|gave us"
-    r"|gives us|give us|priced|says they|said they|say they|claims|is cheaper|was cheaper"
-    r"|are cheaper|were cheaper|costs|cost us"
+    r"|gives us|give us|priced"
 )
+_AFTER_CLAIM = r"says they|said they|say they|claims|is cheaper|was cheaper|costs|cost us"
 _AFTER_NOUN = (
     r"quote|offer|pricing|prices|price|proposal|proposals|bid|renewal|contract|numbers"
     r"|licen[cs]es?|subscription|rep|demo|trial|pilot"
@@ -83,8 +83,9 @@ _PROVIDER = (
 _VENDOR_PLACE = (
     re.compile(rf"\b(?i:{_BEFORE})\s+{_ARTICLE}{_NAME}"),
     re.compile(rf"{_NAME}(?:'s|’s)?\s+(?i:{_AFTER_VERB})\b"),
-    # A noun after a sentence's first word says too little: "List price is ..."
-    re.compile(rf"(?<=\w\s){_NAME}(?:'s|’s)?\s+(?i:{_AFTER_NOUN})\b"),
+    # A noun, a claim or a cost after a sentence's first word says too little: "List price
+    # is ...", "Customers say they ...", "Downtime costs us ..."
+    re.compile(rf"(?<=\w\s){_NAME}(?:'s|’s)?\s+(?i:{_AFTER_NOUN}|{_AFTER_CLAIM})\b"),
     re.compile(
         rf"\b(?i:current|existing|old|legacy|incumbent|previous|other)\s+(?i:{_PROVIDER})"
         rf"(?:,\s*|\s+(?i:is|was)\s+){_NAME}"
@@ -95,8 +96,8 @@ _ANY_NAME = re.compile(rf"(?<=\w\s){_NAME}")
 
 _SPEAKER_WORD = re.compile(r"[A-Z][a-z]+")
 _GREETED = re.compile(
-    rf"\b(?i:hi|hey|hello|thanks|thank you|cheers|bye|morning|afternoon|evening|sorry)"
-    rf",?\s+{_NAME}"
+    rf"\b(?i:hi|hey|hello|thanks|thank you|cheers|bye|good morning|good afternoon"
+    rf"|good evening),?\s+{_NAME}"
 )
 _ROLES = (
     r"CFO|CEO|CTO|CIO|CISO|COO|CMO|CRO|VP|director|manager|boss|head|lead|owner|founder"
@@ -106,7 +107,7 @@ _BESIDE_ROLE = (
     re.compile(rf"\b(?i:{_ROLES}),?\s+{_NAME}"),
     re.compile(rf"{_NAME},\s+(?i:our|my|the|his|her|their)\s+(?i:{_ROLES})"),
     re.compile(rf"{_NAME}\s+and\s+I\b"),
-    re.compile(rf"\b(?i:ask|asked|tell|told|cc|copy|loop in|looping in|include)\s+{_NAME}"),
+    re.compile(rf"\b(?i:cc|loop in|looping in)\s+{_NAME}"),
 )
 _OWN = (
     re.compile(
@@ -138,9 +139,13 @@ _NOT_NAME_WORDS = """
     cfo ceo cto cio ciso coo cmo cro vp svp evp gm soc poc vat erp crm saas api roi kpi
     sla msa nda rfp rfi rfq sow po edr xdr siem mdr gdpr hipaa sso mfa usd eur gbp aud
     cad ai ml ui ux pdf csv us uk eu usa pto ooo pacific eastern central mountain gmt utc
-    est pst cst ours yours theirs mine
+    est pst cst ours yours theirs mine jan feb mar apr jun jul aug sep sept oct nov dec mon
+    tue tues wed thu thur thurs fri sat sun eod eow eom asap emea apac latam amer
+    vendors customers clients users reps people folks competitors suppliers providers
+    partners agencies companies firms teams staff employees
 """
 _NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
+_FIGURE = re.compile(r"(?:fy|q|h)\d+|\d.*")
 
 
 @dataclass(frozen=True)
@@ -200,19 +205,26 @@ def _names(text: str, patterns: Iterable[re.Pattern[str]]) -> list[str]:
 
 
 def _trim(name: str) -> str:
-    """The name without a leading article or stop word, a trailing possessive, or trailing
-    words that are not part of it ("Microsoft Defender today" keeps "Microsoft Defender"
-    only because "today" is lower case; "Slalom Monday" loses "Monday")."""
+    """The name without a leading article or stop word, a possessive, or what follows its
+    first stop word ("Salesforce Sales Cloud" keeps "Salesforce"; "Slalom Monday" loses
+    "Monday"); empty when a part is a figure or a period ("FY26", "Q3")."""
     words = re.sub(r"(?:'s|’s)$", "", name).split()
-    while words and words[0].lower() in _NOT_NAMES:
+    while words and _not_name(words[0]):
         words = words[1:]
-    while words and words[-1].lower().rstrip(".") in _NOT_NAMES:
-        words = words[:-1]
+    for i, word in enumerate(words):
+        if _not_name(word):
+            words = words[:i]
+            break
     return " ".join(words).rstrip(".")
 
 
+def _not_name(word: str) -> bool:
+    w = word.lower().rstrip(".")
+    return w in _NOT_NAMES or _FIGURE.fullmatch(w) is not None
+
+
 def _is_name(name: str) -> bool:
-    return bool(name) and all(w.lower() not in _NOT_NAMES for w in name.split())
+    return bool(name) and not any(_not_name(w) for w in name.split())
 
 
 def _key(name: str) -> str:

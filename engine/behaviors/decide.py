@@ -30,7 +30,7 @@ How rules and the classifier combine:
    - a ``pricing_objection`` on a rep's segment is the rep's answer to one, which
      BEHAVIORS.md subtypes ``discount_given`` (the rep concedes): the objection itself is
      the prospect's;
-   - a decision process says something: a pleasantry ("Bye, thanks Marcus!") is none, and a
+   - a decision process says something: a short pleasantry ("Bye, thanks Marcus!") is none, and a
      thin segment only confirms the decision process of the turn before ("That's right."
      after a recap of who signs): the written sales calls label recaps and their
      confirmations, and the head learned short affirmations from them;
@@ -81,6 +81,7 @@ QUESTION_CONFIDENCE = 0.9
 COMPETITOR = "competitor_mentioned"
 OBJECTION = "pricing_objection"
 MIN_AGENDA_WORDS = 3
+MIN_DECISION_WORDS = 7
 _FILLER = re.compile(
     r"um|uh|er|ah|hmm|mm|mm-hmm|uh-huh|okay|ok|yeah|yep|yes|right|so|well|alright|cool|sure"
     r"|great|oh|and|but|just|then|now|good|fine|i|mean|like|you|know"
@@ -89,8 +90,8 @@ _WORD = re.compile(r"[a-z][a-z'-]*")
 _NUMBER = re.compile(
     r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
     r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
-    r"|eighty|ninety|hundred|thousand|million|billion|half|double|twice|dozen|percent|grand"
-    r"|k)\b",
+    r"|eighty|ninety|(?:hundred|thousand|million|billion|dozen)s?|half|double(?!-)|twice"
+    r"|percent|grand|k)\b",
     re.IGNORECASE,
 )
 _OPEN_START = re.compile(
@@ -340,8 +341,11 @@ def is_commitment(text: str) -> bool:
 
 def is_thin(text: str) -> bool:
     """Fewer than ``MIN_AGENDA_WORDS`` words beyond fillers and acknowledgements."""
-    words = [w for w in _WORD.findall(text.lower()) if not _FILLER.fullmatch(w)]
-    return len(words) < MIN_AGENDA_WORDS
+    return _content_words(text) < MIN_AGENDA_WORDS
+
+
+def _content_words(text: str) -> int:
+    return sum(1 for w in _WORD.findall(text.lower()) if not _FILLER.fullmatch(w))
 
 
 def agrees_to_agenda(role: str | None, turn: int, rep_agenda: set[int]) -> bool:
@@ -351,10 +355,12 @@ def agrees_to_agenda(role: str | None, turn: int, rep_agenda: set[int]) -> bool:
 
 
 def agrees_to_decision(text: str, turn: int, decided: set[int]) -> bool:
-    """Whether a decision process at ``turn`` may stand: no pleasantry, and a thin segment
-    ("That's right.", "Yep, correct.") only as the confirmation of a decision process in the
-    turn just before (``decided``: the turns holding one)."""
-    return not is_pleasantry(text) and (not is_thin(text) or turn - 1 in decided)
+    """Whether a decision process at ``turn`` may stand: no short pleasantry ("Bye, thanks
+    Marcus!"; a thanks that leads into more, "Thanks. Our CFO signs anything over fifty K",
+    stands), and a thin segment ("That's right.", "Yep, correct.") only as the confirmation
+    of a decision process in the turn just before (``decided``: the turns holding one)."""
+    short = _content_words(text) < MIN_DECISION_WORDS
+    return not (short and is_pleasantry(text)) and (not is_thin(text) or turn - 1 in decided)
 
 
 def is_quantified(text: str) -> bool:

@@ -87,6 +87,16 @@ def test_a_mention_before_the_name_is_introduced_is_not_one() -> None:
         "Procurement quoted a lower number.",
         "The Enterprise plan comes with SSO.",
         "We use SSO for everything.",
+        "Downtime costs us about twenty grand a month.",
+        "Customers say they love it.",
+        "Vendors quoted us all sorts.",
+        "It's a 50k contract, roughly.",
+        "Can we do the 2pm demo instead?",
+        "Send the proposal by EOD.",
+        "The contract by March 15th would work.",
+        "Their Jan renewal went fine.",
+        "Our FY26 contract is signed.",
+        "How does the EMEA pricing work?",
     ],
 )
 def test_no_name_in_a_vendors_place_is_no_rival(text: str) -> None:
@@ -118,6 +128,22 @@ def test_the_sellers_and_the_buyers_own_names_are_no_rivals() -> None:
     assert rivals(*texts, roles=roles) == {5: ("Tableau",)}
 
 
+def test_asking_or_naming_a_vendor_does_not_make_it_a_person() -> None:
+    texts = (
+        "We asked Samsara for a quote.",
+        "Sorry, Salesforce keeps logging me out.",
+        "Does that include HubSpot?",
+        "Samsara came in at fifty-two.",
+        "We use HubSpot today, and Salesforce for the pipeline.",
+        "We ran Salesforce before that.",
+    )
+    assert rivals(*texts) == {3: ("Samsara",), 4: ("HubSpot",), 5: ("Salesforce",)}
+
+
+def test_a_name_ends_at_its_first_stop_word() -> None:
+    assert rivals("We use Salesforce Sales Cloud.") == {0: ("Salesforce",)}
+
+
 def test_names_end_without_a_period_or_a_possessive() -> None:
     assert rivals("We're using Gong.", "Gong's renewal is in May.") == {
         0: ("Gong",),
@@ -142,8 +168,3 @@ def test_in_a_segment_the_classifier_takes_for_talk_of_a_rival_any_later_name_co
     # the sentence's first word is no name of that kind, nor is a person
     assert find_competitors(["Clari is an alternative."], ["prospect"], (), {0}) == []
     assert find_competitors(["Ask Dana about alternatives."], ["prospect"], ["Dana Lee"], {0}) == []
-
-
-def test_deterministic() -> None:
-    texts = ("We use Gong and Chorus.", "Chorus quoted us less.", "And Gong?")
-    assert find_competitors(texts, ["prospect"] * 3) == find_competitors(texts, ["prospect"] * 3)

@@ -17,6 +17,7 @@ from engine.behaviors.decide import (
     is_bare_question,
     is_commitment,
     is_pleasantry,
+    is_quantified,
     is_thin,
     question_subtype,
 )
@@ -490,3 +491,24 @@ def test_a_pain_is_put_in_numbers_and_a_timeline_is_dated() -> None:
         (3, "timeline_agreed"),  # ordinals date things; they put no problem in numbers
         (4, "timeline_agreed"),  # its turn says the dates
     ]
+
+
+def test_a_thanks_that_leads_into_a_decision_process_stands() -> None:
+    decision = HEADS.index("decision_process_confirmed")
+    text = "Thanks. Our CFO signs off on anything over fifty K, after legal."
+    out = decide([seg(0, text, "prospect")], probs({decision: 0.9}), thresholds(0.5), [False])
+    assert [d.behavior for d in out] == ["decision_process_confirmed"]
+
+
+@pytest.mark.parametrize(
+    ("text", "quantified"),
+    [
+        ("We lose thousands every month on it.", True),
+        ("Dozens of tickets a week.", True),
+        ("It takes us nine working days.", True),
+        ("We double-check every invoice by hand.", False),
+        ("It's a nightmare for the team.", False),
+    ],
+)
+def test_what_puts_a_problem_in_numbers(text: str, quantified: bool) -> None:
+    assert is_quantified(text) is quantified

@@ -382,6 +382,15 @@ def test_moment_f1_keeps_a_thin_decision_only_as_the_confirmation_of_one() -> No
     without_recap[2] = 0.1
     f1 = _moment_f1(examples, rows, without_recap, no_dates, "decision_process_confirmed", 0.5)
     assert f1 == 0.0  # the confirmation alone confirms nothing
+    # a confirmation that stands may itself be confirmed, as decide() goes in call order:
+    # "Yep." on turn 4 confirms turn 3's, "Yep." on turn 5 turn 4's and turn 6 turn 5's
+    # (false detections: 3 of 5 correct)
+    examples[4] = replace(examples[4], text="Yep.")
+    examples[5] = replace(examples[5], text="Yep.")
+    chain = p.copy()
+    chain[4] = chain[5] = 0.9
+    kept = _moment_f1(examples, rows, chain, no_dates, "decision_process_confirmed", 0.5)
+    assert kept == pytest.approx(2 * 0.6 / 1.6)
 
 
 @pytest.mark.parametrize(
