@@ -45,10 +45,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from engine.behaviors.decide import COMPETITOR, Detection, best_per_utterance, decide
 from engine.behaviors.fields import CallClock
 from engine.behaviors.segments import segment_utterances
-from engine.money import main_currency
 from engine.playbook import Playbook
 from engine.types import AnalyzeOptions, Evidence, Role, Utterance
 from models.behavior_heads import load_default_heads, segment_features, segment_rules
@@ -57,15 +55,13 @@ from models.nlp import load_nlp
 from pipelines.behaviors import (
     BehaviorModels,
     _context_embeddings,
+    _decisions,
     _evidence,
-    _tracker_detections,
     _trackers_for,
     _with_subtypes,
-    competitors,
     detect_behaviors,
     load_behavior_models,
     resolve_playbook,
-    rivals_by_turn,
 )
 
 WORDS_PER_S_TARGET = 1500.0
@@ -190,29 +186,16 @@ def detect_timed(
         )
         probabilities = models.heads.probabilities(features)
     with timer("decisions"):
-        detections = decide(
-            segments, probabilities, models.heads.thresholds, [r.has_date for r in rules]
-        )
-        rivals = competitors(segments, probabilities, models.heads.thresholds)
-        detections += [Detection(m.segment, COMPETITOR, m.confidence) for m in rivals]
         trackers = _trackers_for(playbook) if playbook is not None and playbook.trackers else ()
-        detections += _tracker_detections(trackers, embeddings, segments)
-        detections = best_per_utterance(detections, segments)
+        detections, rivals = _decisions(
+            segments, probabilities, models.heads.thresholds, rules, trackers, embeddings
+        )
     with timer("heads"):
         detections = _with_subtypes(detections, features, models.heads)
     with timer("NER + fields"):
         clock = CallClock(datetime.fromisoformat(call_start) if call_start else None, timezone)
-        currency = main_currency(u.text for u in utterances)
         evidence = _evidence(
-            detections,
-            segments,
-            utterances,
-            call_id,
-            clock,
-            currency,
-            models,
-            trackers,
-            rivals_by_turn(rivals, segments),
+            detections, segments, utterances, call_id, clock, models, trackers, rivals
         )
     return evidence, timer.seconds
 

@@ -5,7 +5,7 @@ classifier heads → hard rules → evidence records with their facts → scorec
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
@@ -24,6 +24,7 @@ from engine.playbook import Playbook, load_playbook
 from engine.types import Evidence, FloatArray, ProgressHook, Utterance
 from models.behavior_heads import (
     BehaviorHeads,
+    SegmentRules,
     load_default_heads,
     segment_features,
     segment_rules,
@@ -98,32 +99,35 @@ def detect_behaviors(
         embeddings, context, [s.role for s in segments], rules, [s.position for s in segments]
     )
     probabilities = models.heads.probabilities(features)
-    has_date = [r.has_date for r in rules]
-    detections = decide(segments, probabilities, models.heads.thresholds, has_date)
-    rivals = competitors(segments, probabilities, models.heads.thresholds)
-    detections += [Detection(m.segment, COMPETITOR, m.confidence) for m in rivals]
     trackers = _trackers_for(playbook) if playbook is not None and playbook.trackers else ()
-    detections += _tracker_detections(trackers, embeddings, segments)
-    detections = best_per_utterance(detections, segments)
+    detections, rivals = _decisions(
+        segments, probabilities, models.heads.thresholds, rules, trackers, embeddings
+    )
     detections = _with_subtypes(detections, features, models.heads)
     if progress:
         progress("behaviors", 0.8)
     clock = call_clock(call_start, timezone)
-    currency = main_currency(u.text for u in utterances)
-    return _evidence(
-        detections,
-        segments,
-        utterances,
-        call_id,
-        clock,
-        currency,
-        models,
-        trackers,
-        rivals_by_turn(rivals, segments),
-    )
+    return _evidence(detections, segments, utterances, call_id, clock, models, trackers, rivals)
 
 
-def rivals_by_turn(
+def _decisions(
+    segments: Sequence[Segment],
+    probabilities: npt.NDArray[np.float64],
+    thresholds: npt.NDArray[np.float64],
+    rules: Sequence[SegmentRules],
+    trackers: Sequence[TrackerModel],
+    embeddings: FloatArray,
+) -> tuple[list[Detection], list[CompetitorMention]]:
+    """The detections, one per behavior and utterance (heads through ``decide``, competitors
+    by name, custom trackers), and the competitor mentions behind them."""
+    detections = decide(segments, probabilities, thresholds, [r.has_date for r in rules])
+    rivals = competitors(segments, probabilities, thresholds)
+    detections += [Detection(m.segment, COMPETITOR, m.confidence) for m in rivals]
+    detections += _tracker_detections(trackers, embeddings, segments)
+    return best_per_utterance(detections, segments), rivals
+
+
+def _rivals_by_turn(
     rivals: Sequence[CompetitorMention], segments: Sequence[Segment]
 ) -> dict[int, tuple[str, ...]]:
     """The rivals each utterance names, over all its segments (its evidence quotes one)."""
@@ -204,13 +208,14 @@ def _evidence(
     utterances: Sequence[Utterance],
     call_id: str,
     clock: CallClock,
-    currency: str | None,
     models: BehaviorModels,
     trackers: Sequence[TrackerModel],
-    rivals: Mapping[int, Sequence[str]],
+    rivals: Sequence[CompetitorMention],
 ) -> tuple[Evidence, ...]:
-    """Evidence records of ``detections``; ``rivals``: the competitors each utterance
-    names."""
+    """Evidence records of ``detections``; ``rivals``: the competitor mentions found. An
+    amount said without a currency takes the one the call names most often."""
+    currency = main_currency(u.text for u in utterances)
+    named = _rivals_by_turn(rivals, segments)
     needed = sorted({d.segment for d in detections})
     entities = dict(
         zip(needed, models.nlp.entities([segments[i].text for i in needed]), strict=True)
@@ -231,7 +236,7 @@ def _evidence(
             date_text=dated_by,
             currency=currency,
             turn_text=utterance.text,
-            rivals=rivals.get(seg.utterance_index, ()),
+            rivals=named.get(seg.utterance_index, ()),
         )
         if fields is None:
             continue

@@ -180,15 +180,14 @@ def find_competitors(
         if role == "rep":
             own.update(_names(text, _OWN))
     excluded = {_key(n) for n in people | own}
-    rivals: list[str] = []
+    rivals: dict[str, str] = {}  # key -> the name as first said
     out: list[CompetitorMention] = []
     for i, text in enumerate(texts):
         places = (*_VENDOR_PLACE, _ANY_NAME) if i in about_rivals else _VENDOR_PLACE
-        introduced = [n for n in _names(text, places) if _is_name(n) and _key(n) not in excluded]
+        introduced = [n for n in _names(text, places) if _key(n) not in excluded]
         for name in introduced:
-            if _key(name) not in {_key(r) for r in rivals}:
-                rivals.append(name)
-        named = [r for r in rivals if _mentions(text, r)]
+            rivals.setdefault(_key(name), name)
+        named = [r for r in rivals.values() if _mentions(text, r)]
         if named:
             out.append(CompetitorMention(i, tuple(named), bool(introduced)))
     return out
@@ -206,8 +205,8 @@ def _names(text: str, patterns: Iterable[re.Pattern[str]]) -> list[str]:
 
 def _trim(name: str) -> str:
     """The name without a leading article or stop word, a possessive, or what follows its
-    first stop word ("Salesforce Sales Cloud" keeps "Salesforce"; "Slalom Monday" loses
-    "Monday"); empty when a part is a figure or a period ("FY26", "Q3")."""
+    first stop word, figure or period ("Salesforce Sales Cloud" keeps "Salesforce";
+    "Slalom Monday" loses "Monday"; "FY26" leaves nothing)."""
     words = re.sub(r"(?:'s|’s)$", "", name).split()
     while words and _not_name(words[0]):
         words = words[1:]
@@ -221,10 +220,6 @@ def _trim(name: str) -> str:
 def _not_name(word: str) -> bool:
     w = word.lower().rstrip(".")
     return w in _NOT_NAMES or _FIGURE.fullmatch(w) is not None
-
-
-def _is_name(name: str) -> bool:
-    return bool(name) and not any(_not_name(w) for w in name.split())
 
 
 def _key(name: str) -> str:
