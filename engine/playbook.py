@@ -33,6 +33,11 @@ Schema (keys not listed are an error)::
                                         #   tracker detector's own default
         examples: [...]                 # required, at least 10 distinct sentences
         counter_examples: [...]         # optional sentences that must NOT match
+    competitors:                        # optional; names as the transcript spells them
+      known: [Gong, Chorus, Clari]      # the seller's rivals: every mention is evidence,
+                                        #   by whoever says it, wherever it stands
+      ignore: [Salesforce, Slack]       # never rivals (partners, integrations, tools):
+                                        #   the name finder's guesses of them are dropped
 
 Every problem in a file raises :class:`~engine.errors.ConfigError` with a one-line message
 ``<file>:<line>: <where>: <reason>``, the line being that of the offending YAML node (a syntax
@@ -121,6 +126,16 @@ class TrackerSpec:
 
 
 @dataclass(frozen=True)
+class CompetitorNames:
+    """The playbook's word on rivals: names that always are (``known``) and never are
+    (``ignore``) competitors, as the transcript spells them (case matters: "Outreach" the
+    vendor, "outreach" the word)."""
+
+    known: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Playbook:
     """A methodology: expected behaviors (in scorecard order), deal stages and trackers."""
 
@@ -129,6 +144,7 @@ class Playbook:
     description: str = ""
     stages: tuple[Stage, ...] = ()
     trackers: tuple[TrackerSpec, ...] = ()
+    competitors: CompetitorNames = CompetitorNames()
     source: str = field(default="", compare=False)
     """Where the playbook was read from (a file path), for messages."""
 
@@ -322,7 +338,10 @@ class _Reader:
                 root, "", f"a playbook must be a mapping of keys to values, not {_kind(root)}"
             )
         entries = self.mapping(
-            root, "", ("name", "expected_behaviors"), ("description", "stages", "trackers")
+            root,
+            "",
+            ("name", "expected_behaviors"),
+            ("description", "stages", "trackers", "competitors"),
         )
         name = self.string(entries["name"][1], "name")
         description = self._opt_text(entries, "description", "description")
@@ -353,6 +372,11 @@ class _Reader:
             expected_behaviors=tuple(expected),
             stages=tuple(stages),
             trackers=tuple(trackers),
+            competitors=(
+                self.competitors(entries["competitors"][1])
+                if "competitors" in entries
+                else CompetitorNames()
+            ),
             source=self.source,
         )
 
@@ -489,6 +513,26 @@ class _Reader:
             role=role,
             threshold=threshold,
         )
+
+    def competitors(self, node: Node) -> CompetitorNames:
+        entries = self.mapping(node, "competitors", (), ("known", "ignore"))
+        lists: dict[str, tuple[str, ...]] = {}
+        for key in ("known", "ignore"):
+            names: list[str] = []
+            where = f"competitors.{key}"
+            for k, item in enumerate(
+                self.sequence(entries[key][1], where) if key in entries else ()
+            ):
+                name = self.string(item, f"{where}[{k}]")
+                if not any(c.isalpha() for c in name):
+                    self.fail(item, f"{where}[{k}]", f"{name!r} is no name: it has no letter")
+                if name in names:
+                    self.fail(item, f"{where}[{k}]", f"{name!r} is listed twice")
+                if key == "ignore" and name in lists["known"]:
+                    self.fail(item, f"{where}[{k}]", f"{name!r} is both known and ignored")
+                names.append(name)
+            lists[key] = tuple(names)
+        return CompetitorNames(known=lists["known"], ignore=lists["ignore"])
 
     def _sentences(self, node: Node, where: str) -> tuple[str, ...]:
         sentences: list[str] = []

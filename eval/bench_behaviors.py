@@ -47,7 +47,7 @@ from typing import Any, TypeVar
 
 from engine.behaviors.fields import CallClock
 from engine.behaviors.segments import segment_utterances
-from engine.playbook import Playbook
+from engine.playbook import CompetitorNames, Playbook
 from engine.types import AnalyzeOptions, Evidence, Role, Utterance
 from models.behavior_heads import load_default_heads, segment_features, segment_rules
 from models.encoder import load_sentence_encoder
@@ -187,8 +187,9 @@ def detect_timed(
         probabilities = models.heads.probabilities(features)
     with timer("decisions"):
         trackers = _trackers_for(playbook) if playbook is not None and playbook.trackers else ()
+        names = playbook.competitors if playbook is not None else CompetitorNames()
         detections, rivals = _decisions(
-            segments, probabilities, models.heads.thresholds, rules, trackers, embeddings
+            segments, probabilities, models.heads.thresholds, rules, trackers, embeddings, names
         )
     with timer("heads"):
         detections = _with_subtypes(detections, features, models.heads)

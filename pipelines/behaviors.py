@@ -20,7 +20,7 @@ from engine.behaviors.fields import CallClock, EntityRef, extract_fields
 from engine.behaviors.segments import Segment, segment_utterances
 from engine.errors import ModelError
 from engine.money import main_currency
-from engine.playbook import Playbook, load_playbook
+from engine.playbook import CompetitorNames, Playbook, load_playbook
 from engine.types import Evidence, FloatArray, ProgressHook, Utterance
 from models.behavior_heads import (
     BehaviorHeads,
@@ -100,8 +100,9 @@ def detect_behaviors(
     )
     probabilities = models.heads.probabilities(features)
     trackers = _trackers_for(playbook) if playbook is not None and playbook.trackers else ()
+    names = playbook.competitors if playbook is not None else CompetitorNames()
     detections, rivals = _decisions(
-        segments, probabilities, models.heads.thresholds, rules, trackers, embeddings
+        segments, probabilities, models.heads.thresholds, rules, trackers, embeddings, names
     )
     detections = _with_subtypes(detections, features, models.heads)
     if progress:
@@ -117,11 +118,13 @@ def _decisions(
     rules: Sequence[SegmentRules],
     trackers: Sequence[TrackerModel],
     embeddings: FloatArray,
+    names: CompetitorNames,
 ) -> tuple[list[Detection], list[CompetitorMention]]:
     """The detections, one per behavior and utterance (heads through ``decide``, competitors
-    by name, custom trackers), and the competitor mentions behind them."""
+    by name with the playbook's ``names``, custom trackers), and the competitor mentions
+    behind them."""
     detections = decide(segments, probabilities, thresholds, [r.has_date for r in rules])
-    rivals = competitors(segments, probabilities, thresholds)
+    rivals = competitors(segments, probabilities, thresholds, names)
     detections += [Detection(m.segment, COMPETITOR, m.confidence) for m in rivals]
     detections += _tracker_detections(trackers, embeddings, segments)
     return best_per_utterance(detections, segments), rivals
@@ -142,16 +145,19 @@ def competitors(
     segments: Sequence[Segment],
     probabilities: npt.NDArray[np.float64],
     thresholds: npt.NDArray[np.float64],
+    names: CompetitorNames,
 ) -> list[CompetitorMention]:
     """The segments that name a rival of the seller (``find_competitors``): the call's
-    speaker labels are people, and the segments where the competitor head reaches its
-    threshold are talk of a rival."""
+    speaker labels are people, the segments where the competitor head reaches its
+    threshold are talk of a rival, and the playbook's ``names`` are or are never rivals."""
     j = HEADS.index(COMPETITOR)
     return find_competitors(
         [s.text for s in segments],
         [s.role for s in segments],
         {s.speaker for s in segments},
         {i for i, p in enumerate(probabilities[:, j]) if p >= thresholds[j]},
+        known=names.known,
+        ignore=names.ignore,
     )
 
 

@@ -167,11 +167,15 @@ def find_competitors(
     roles: Sequence[Role | None],
     speakers: Iterable[str] = (),
     about_rivals: Collection[int] = (),
+    known: Sequence[str] = (),
+    ignore: Iterable[str] = (),
 ) -> list[CompetitorMention]:
     """The segments (``texts`` in call order, with their speakers' ``roles``) that name a
     rival of the seller; ``speakers``: the call's speaker labels, whose words are people;
     ``about_rivals``: the segments the classifier takes for talk of a rival, where any name
-    after a sentence's first word is in a vendor's place."""
+    after a sentence's first word is in a vendor's place. ``known`` (the playbook's rivals)
+    are rivals wherever they are said, as spelled; ``ignore`` (names the playbook says are
+    none) are never found."""
     people = {w for s in speakers for w in _SPEAKER_WORD.findall(s)}
     own: set[str] = set()
     for text, role in zip(texts, roles, strict=True):
@@ -179,18 +183,27 @@ def find_competitors(
         own.update(_names(text, (_BUYER,)))
         if role == "rep":
             own.update(_names(text, _OWN))
-    excluded = {_key(n) for n in people | own}
+    excluded = {_key(n) for n in people | own} - {_key(n) for n in known}
+    ignored = {_key(n) for n in ignore}
     rivals: dict[str, str] = {}  # key -> the name as first said
     out: list[CompetitorMention] = []
     for i, text in enumerate(texts):
         places = (*_VENDOR_PLACE, _ANY_NAME) if i in about_rivals else _VENDOR_PLACE
-        introduced = [n for n in _names(text, places) if _key(n) not in excluded]
+        found = [n for n in _names(text, places) if _key(n) not in excluded]
+        introduced = [n for n in found if not _is_ignored(n, ignored)]
+        introduced += [n for n in known if _mentions(text, n)]
         for name in introduced:
             rivals.setdefault(_key(name), name)
         named = [r for r in rivals.values() if _mentions(text, r)]
         if named:
             out.append(CompetitorMention(i, tuple(named), bool(introduced)))
     return out
+
+
+def _is_ignored(name: str, ignored: Collection[str]) -> bool:
+    """Whether the name is an ignored one or begins with one ("Slack Connect")."""
+    words = _key(name).split()
+    return any(" ".join(words[:n]) in ignored for n in range(1, len(words) + 1))
 
 
 def _names(text: str, patterns: Iterable[re.Pattern[str]]) -> list[str]:

@@ -168,3 +168,31 @@ def test_in_a_segment_the_classifier_takes_for_talk_of_a_rival_any_later_name_co
     # the sentence's first word is no name of that kind, nor is a person
     assert find_competitors(["Clari is an alternative."], ["prospect"], (), {0}) == []
     assert find_competitors(["Ask Dana about alternatives."], ["prospect"], ["Dana Lee"], {0}) == []
+
+
+def test_a_playbooks_known_rivals_count_wherever_and_by_whomever_said() -> None:
+    texts = (
+        "Hi, I'm Sam from Gong.",  # the rep's own introduction would make it the seller's
+        "Gong is on our shortlist.",  # a sentence's first word, in no vendor's place
+        "Unlike Clari Copilot, we record every call.",
+        "The gong rang at noon.",  # spelled otherwise: the word, not the vendor
+    )
+    roles: tuple[Role, ...] = ("rep", "prospect", "rep", "prospect")
+    assert find_competitors(texts, roles) == []
+    found = find_competitors(texts, roles, known=("Gong", "Clari Copilot"))
+    assert [(m.segment, m.names, m.confidence) for m in found] == [
+        (0, ("Gong",), INTRODUCED_CONFIDENCE),
+        (1, ("Gong",), INTRODUCED_CONFIDENCE),
+        (2, ("Clari Copilot",), INTRODUCED_CONFIDENCE),
+    ]
+
+
+def test_a_playbooks_ignored_names_are_never_rivals() -> None:
+    texts = (
+        "We use Slack Connect with most vendors and we run Salesforce.",
+        "Salesforce is fine; Slack is noisy.",
+    )
+    assert rivals(*texts) == {0: ("Slack Connect", "Salesforce"), 1: ("Salesforce",)}
+    found = find_competitors(texts, ("prospect", "prospect"), ignore=("Slack",))
+    assert [(m.segment, m.names) for m in found] == [(0, ("Salesforce",)), (1, ("Salesforce",))]
+    assert find_competitors(texts, ("prospect", "prospect"), ignore=("Slack", "Salesforce")) == []

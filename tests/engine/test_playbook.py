@@ -9,6 +9,7 @@ import pytest
 from engine.errors import ConfigError
 from engine.playbook import (
     BUILTIN_BEHAVIORS,
+    CompetitorNames,
     MIN_TRACKER_EXAMPLES,
     ExpectedBehavior,
     Playbook,
@@ -125,6 +126,10 @@ trackers:
 {TEN_EXAMPLES}
     counter_examples:
       - Not this one.
+competitors:
+  known: [Gong, Clari Copilot]
+  ignore:
+    - Salesforce
 """,
         encoding="utf-8",
     )
@@ -142,6 +147,7 @@ trackers:
         assert tracker.threshold == 0.7
         assert tracker.counter_examples == ("Not this one.",)
         assert playbook.stages[0].exit_criteria == ("security_review", "budget_discussed")
+        assert playbook.competitors == CompetitorNames(("Gong", "Clari Copilot"), ("Salesforce",))
 
 
 def test_merge_keys_are_supported(tmp_path: Path) -> None:
@@ -275,6 +281,20 @@ BAD: list[tuple[str, str, int, str]] = [
      + "  - behavior: champion\n    role: rep\n    coaching: c\n"
      + "trackers:\n  - name: champion\n    role: prospect\n    examples:\n" + TEN_EXAMPLES
      + "\n", 4, "tracker 'champion' only listens to the prospect"),
+    ("competitors not a mapping", "name: x\nexpected_behaviors:\n" + GOOD_ITEM
+     + "competitors: [Gong]\n", 5, "competitors: must be a mapping"),
+    ("competitors unknown key", "name: x\nexpected_behaviors:\n" + GOOD_ITEM
+     + "competitors:\n  rivals: [Gong]\n", 6, "unknown key 'rivals'"),
+    ("competitor not a string", "name: x\nexpected_behaviors:\n" + GOOD_ITEM
+     + "competitors:\n  known:\n    - Gong\n    - 42\n", 8,
+     "competitors.known[1]: must be a string, not a number"),
+    ("competitor twice", "name: x\nexpected_behaviors:\n" + GOOD_ITEM
+     + "competitors:\n  known: [Gong, Gong]\n", 6, "competitors.known[1]: 'Gong' is listed twice"),
+    ("competitor without a letter", "name: x\nexpected_behaviors:\n" + GOOD_ITEM
+     + "competitors:\n  ignore: ['--']\n", 6, "'--' is no name"),
+    ("competitor known and ignored", "name: x\nexpected_behaviors:\n" + GOOD_ITEM
+     + "competitors:\n  known: [Gong]\n  ignore: [Slack, Gong]\n", 7,
+     "competitors.ignore[1]: 'Gong' is both known and ignored"),
 ]  # fmt: skip
 
 

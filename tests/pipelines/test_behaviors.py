@@ -27,6 +27,7 @@ from pipelines.behaviors import (
 ROOT = Path(__file__).resolve().parents[2]
 DISCOVERY = ROOT / "tests" / "data" / "transcripts" / "discovery_call.vtt"
 CALL_START = "2026-03-02T15:00:00-05:00"  # a Monday; that week's Friday is 6 March
+COMPETITOR = "competitor_mentioned"
 CORE = {"agenda_set", "budget_discussed", "decision_process_confirmed", "next_step_dated"}
 
 SALES_CALL: tuple[tuple[Role, str], ...] = (
@@ -262,6 +263,31 @@ def test_custom_tracker_from_a_playbook(behavior_models: BehaviorModels, tmp_pat
     # without the playbook there is no such behavior
     plain = detect_behaviors(utterances(lines), call_id="sec", models=behavior_models)
     assert not [e for e in plain if e.behavior == "security_review"]
+
+
+def test_a_playbooks_competitor_names_decide_who_is_a_rival(
+    behavior_models: BehaviorModels, tmp_path: Path
+) -> None:
+    path = tmp_path / "rivals.yaml"
+    path.write_text(
+        "name: rivals\nexpected_behaviors:\n  - behavior: agenda_set\n    coaching: c\n"
+        "competitors:\n  known: [Gong]\n  ignore: [Clari]\n"
+    )
+    lines: tuple[tuple[Role, str], ...] = (
+        *SALES_CALL[:6],  # u5: "We're also evaluating Clari as an alternative."
+        ("rep", "How do you record calls at the moment?"),
+        ("prospect", "Gong does that for the inside sales team."),
+    )
+    plain = detect_behaviors(utterances(lines), call_id="rv", models=behavior_models)
+    named = {e.utterance_ids[0]: e.fields["name"] for e in plain if e.behavior == COMPETITOR}
+    assert named == {"u5": "Clari"}
+    configured = detect_behaviors(
+        utterances(lines), call_id="rv", playbook=load_playbook(path), models=behavior_models
+    )
+    rivals = [e for e in configured if e.behavior == COMPETITOR]
+    assert [(e.utterance_ids, e.fields["name"], e.detector) for e in rivals] == [
+        (("u7",), "Gong", COMPETITOR_DETECTOR)
+    ]
 
 
 # --------------------------------------------------------------------------- analyze_call
