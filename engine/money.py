@@ -36,7 +36,8 @@ thousand a year`` → 50000 and 60000). Never a count (``forty users``), a perce
 a time or date (``at two``), a figure under 10 without a rate, nor two numbers spoken side
 by side (``fourteen fifty``: 14.50 or 1,450 — not a guess). ``main_currency(texts)`` is
 the currency a call names most often (the first named on a tie), for the amounts said
-without one.
+without one. ``in_thousands(amount, earlier)`` reads a figure said in shorthand ("a hundred
+and thirty" for 130,000) by the amounts said before it in the call.
 
 How amounts are read
 --------------------
@@ -55,10 +56,13 @@ How amounts are read
 - ``a``/``one``/``half a`` before a singular currency word: ``a dollar`` 1, ``half a euro``
   0.5; ``point five of a euro`` 0.5.
 - **Ranges** (``$10-15k``, ``10 to 15 thousand dollars``, ``thirty five to fifty euros``,
-  ``200 to $215 million``) give two Money, low then high, sharing the range's text, span,
-  currency and rate. The low end takes the high end's scale when it has none and is not
-  larger than the high end's figure: ``$10-15k`` → 10000 and 15000, but ``$500-2k`` → 500
-  and 2000. A "range" whose low end is the larger (``2025-$300``) is only its second part.
+  ``200 to $215 million``, ``thirty-five, forty grand``, ``between four and six dollars``,
+  ``between a hundred and eighty and two hundred and fifty thousand euros``) give two
+  Money, low then high, sharing the range's text, span, currency and rate. The low end
+  takes the high end's scale when it has none and is not larger than the high end's
+  figure: ``$10-15k`` → 10000 and 15000, but ``$500-2k`` → 500
+  and 2000. A "range" whose low end is the larger (``2025-$300``, ``in 2019, 500
+  dollars``) is only its second part.
 
 Rates (``per``)
 ---------------
@@ -74,6 +78,7 @@ span.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -81,7 +86,15 @@ from decimal import Decimal
 
 from engine.word_regex import word_alternation
 
-__all__ = ["Money", "find_figures", "find_money", "main_currency", "words_to_number"]
+__all__ = [
+    "Money",
+    "find_figures",
+    "find_money",
+    "in_thousands",
+    "main_currency",
+    "most_named_currency",
+    "words_to_number",
+]
 
 
 @dataclass(frozen=True)
@@ -505,6 +518,9 @@ _FILLER = (
     r"|unit|per\s+unit|production|selling|list|total|annual|monthly|yearly|upfront)"
 )
 _RANGE_SEP = r"\s*(?:-|–|—|to|or)\s*"
+# "between a hundred and eighty and two hundred and fifty thousand euros": the low end is
+# all between "between" and the last "and" before the amount.
+_BETWEEN_BEFORE = re.compile(r"\bbetween\s+(?P<low>[^.?!;:]+?)\s+and\s+$", re.I)
 
 _MONEY = re.compile(
     rf"""
@@ -514,7 +530,7 @@ _MONEY = re.compile(
         (?:\s?(?P<code1>{_CODE}))?)
     |(?P<p2>(?P<code2>{_CODE})\s?(?P<n2>{_DNUM_SCALED})
         (?:{_RANGE_SEP}(?:{_CODE})?\s?(?P<n2b>{_DNUM_SCALED}))?)
-    |(?P<p3>(?P<n3>{_NUMBER})(?:{_RANGE_SEP}(?P<n3b>{_NUMBER}))?
+    |(?P<p3>(?P<n3>{_NUMBER})(?:(?:{_RANGE_SEP}|,\s*)(?P<n3b>{_NUMBER}))?
         (?:\s+of\s+an?)?\s*
         (?:(?P<code3>{_CODE})|(?P<sym3>[€£$¥₹])|{_CUR_WORD}))
     |(?P<p4>\b(?P<art>half\s+an?|an?|one)\s+(?P<cw4>{_SINGULAR})\b)
@@ -673,12 +689,42 @@ def _figure(text: str, m: re.Match[str]) -> list[Money]:
 def main_currency(texts: Iterable[str]) -> str | None:
     """The currency named most often in ``texts`` (the first named on a tie); None when
     none is named."""
+    return most_named_currency(find_money(text) for text in texts)
+
+
+def most_named_currency(found: Iterable[Sequence[Money]]) -> str | None:
+    """``main_currency`` of the amounts ``find_money`` found in each text."""
     counts: dict[str, int] = {}
-    for text in texts:
-        for money in find_money(text):
+    for said in found:
+        for money in said:
             if money.currency is not None:
                 counts[money.currency] = counts.get(money.currency, 0) + 1
     return max(counts, key=lambda c: counts[c]) if counts else None
+
+
+SHORTHAND_NEAR = 3.0
+"""How near (a factor) an amount said before must be for a figure to take its thousands."""
+
+
+def in_thousands(amount: float, earlier: Sequence[float]) -> float:
+    """A whole figure from 10 to 999 said with no currency or scale, as in thousands when
+    the call's amounts said before it (``earlier``) are: "Last year's renewal was a hundred
+    and thirty" after "a hundred and forty-five thousand for the year" is 130,000. Kept as
+    said when an earlier amount is as near to it as said ("fifty-two" after "thirty-two
+    dollars per truck"), and when nothing said before is within a factor of
+    ``SHORTHAND_NEAR`` of its thousands: with nothing to go by, no guess."""
+    if not (10 <= amount < 1000 and amount == int(amount)):
+        return amount
+    known = [a for a in earlier if a > 0]
+    if not known:
+        return amount
+
+    def distance(x: float) -> float:
+        return min(abs(math.log(x / a)) for a in known)
+
+    scaled = amount * 1000
+    near = distance(scaled)
+    return scaled if near < math.log(SHORTHAND_NEAR) and near < distance(amount) else amount
 
 
 _FIGURE = re.compile(rf"(?P<f>{_NUMBER})(?:(?:{_RANGE_SEP}|,\s*)(?P<fb>{_NUMBER}))?", re.I)
@@ -764,8 +810,22 @@ def _number_then_currency(text: str, m: re.Match[str]) -> list[Money]:
         return []
     if high_text and high is None:
         return []
+    number_start = m.start("n3")
+    if high is not None and high_text and low[0] > high[0] and not _scale_of(high_text):
+        # "in 2019, 500 dollars" is no range
+        low, low_text, high, high_text = high, high_text, None, None
+        number_start = m.start("n3b")
     if high is None and low[1] > 0:
-        start = m.start("n3") + low[1]  # only the end of a spoken list is the amount
+        start = number_start + low[1]  # only the end of a spoken list is the amount
+        low_text = low_text[low[1] :]
+    elif high is None:
+        start = number_start
+    between = None if high is not None else _BETWEEN_BEFORE.search(text, 0, start)
+    if between is not None:
+        bottom = _bare_amount(between.group("low"), price=True)
+        if bottom is not None and bottom <= low[0]:
+            high, high_text = low, low_text
+            low, low_text, start = (bottom, 0), between.group("low"), between.start("low")
     amounts = [low[0]] if high is None else [low[0], high[0]]
     if (
         high_text

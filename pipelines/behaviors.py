@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
+from itertools import accumulate
 
 import numpy as np
 import numpy.typing as npt
@@ -19,7 +20,7 @@ from engine.behaviors.decide import COMPETITOR, Detection, best_per_utterance, d
 from engine.behaviors.fields import CallClock, EntityRef, extract_fields
 from engine.behaviors.segments import Segment, segment_utterances
 from engine.errors import ModelError
-from engine.money import main_currency
+from engine.money import find_money, most_named_currency
 from engine.playbook import CompetitorNames, Playbook, load_playbook
 from engine.types import Evidence, FloatArray, ProgressHook, Utterance
 from models.behavior_heads import (
@@ -37,6 +38,7 @@ DETECTOR = "dealproof.behaviors"
 TRACKER_DETECTOR = "dealproof.tracker"
 RULE_DETECTOR = "dealproof.rules"
 COMPETITOR_DETECTOR = "dealproof.competitors"
+BUDGET = "budget_discussed"
 
 
 @dataclass(frozen=True)
@@ -218,15 +220,21 @@ def _evidence(
     trackers: Sequence[TrackerModel],
     rivals: Sequence[CompetitorMention],
 ) -> tuple[Evidence, ...]:
-    """Evidence records of ``detections``; ``rivals``: the competitor mentions found. An
-    amount said without a currency takes the one the call names most often."""
-    currency = main_currency(u.text for u in utterances)
+    """Evidence records of ``detections`` (in call order); ``rivals``: the competitor
+    mentions found. An amount said without a currency takes the one the call names most
+    often; a budget's figure is read by the amounts said before it, with a currency or
+    as earlier budgets' figures (``engine.money.in_thousands``)."""
+    said = [find_money(u.text) for u in utterances]
+    currency = most_named_currency(said)
+    amounts = [m.amount for money in said for m in money]
+    amounts_before = list(accumulate(len(money) for money in [[], *said]))
     named = _rivals_by_turn(rivals, segments)
     needed = sorted({d.segment for d in detections})
     entities = dict(
         zip(needed, models.nlp.entities([segments[i].text for i in needed]), strict=True)
     )
     tracker_names = {t.spec.name for t in trackers}
+    budget_amounts: list[float] = []  # the figures of the budget evidence so far
     out: list[Evidence] = []
     for d in detections:
         seg = segments[d.segment]
@@ -243,9 +251,16 @@ def _evidence(
             currency=currency,
             turn_text=utterance.text,
             rivals=named.get(seg.utterance_index, ()),
+            earlier_amounts=(
+                amounts[: amounts_before[seg.utterance_index]] + budget_amounts
+                if d.behavior == BUDGET
+                else ()
+            ),
         )
         if fields is None:
             continue
+        if d.behavior == BUDGET and fields.get("amount") is not None:
+            budget_amounts.append(fields["amount"])
         if d.behavior in tracker_names:
             detector, version = TRACKER_DETECTOR, "1"
         elif d.behavior == "rep_question":

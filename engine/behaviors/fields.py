@@ -11,7 +11,7 @@ from typing import Any
 
 from engine.behaviors.decide import step_dates
 from engine.dates import find_date_expressions, resolve_date
-from engine.money import find_figures, find_money, words_to_number
+from engine.money import Money, find_figures, find_money, in_thousands, words_to_number
 from engine.types import Role
 
 
@@ -80,6 +80,7 @@ def extract_fields(
     currency: str | None = None,
     turn_text: str | None = None,
     rivals: Sequence[str] = (),
+    earlier_amounts: Sequence[float] = (),
 ) -> dict[str, Any] | None:
     """The fields of ``behavior`` found in ``text``; None when the behavior cannot stand
     without a field that is missing (a competitor with no name: ``rivals``, the names
@@ -89,15 +90,19 @@ def extract_fields(
     (``engine.money.main_currency``); in a budget turn a bare figure is an amount ("a
     hundred and forty-five thousand for the year", ``engine.money.find_figures``), and
     when the segment says none, the first of its turn (``turn_text``): "Plus the migration
-    fee. That's two thousand nine hundred." is one turn about one price."""
+    fee. That's two thousand nine hundred." is one turn about one price. A budget's figure
+    said with no currency or rate may be shorthand for thousands, read by the amounts said
+    before it in the call (``earlier_amounts``, ``engine.money.in_thousands``)."""
     if behavior == "agenda_set":
         return _agenda(text)
     if behavior == "budget_discussed":
         fields: dict[str, Any] = {"raised_by": role}
         for said in (text, turn_text) if turn_text else (text,):
-            money = _money(said, currency, bare=True)
-            if money:
-                fields.update(money)
+            first = _first_money(said, bare=True)
+            if first is not None:
+                fields.update(_money_fields(first, currency))
+                if first.currency is None and first.per is None:
+                    fields["amount"] = in_thousands(first.amount, earlier_amounts)
                 break
         return fields
     if behavior == "decision_process_confirmed":
@@ -118,9 +123,9 @@ def extract_fields(
             fields["due"] = _resolve(expr, clock)
         return fields
     if behavior == "pain_quantified":
-        money = _money(text, currency)
-        if money:
-            return money
+        first = _first_money(text)
+        if first is not None:
+            return _money_fields(first, currency)
         m = _QUANTITY.search(text)
         if m:
             return {"amount": _number(m.group(1)), "unit": m.group(2).lower()}
@@ -148,19 +153,20 @@ def _agenda(text: str) -> dict[str, Any]:
     return fields
 
 
-def _money(text: str, currency: str | None, *, bare: bool = False) -> dict[str, Any]:
+def _first_money(text: str, *, bare: bool = False) -> Money | None:
     """The first amount in ``text``; with ``bare``, a bare figure that is no date or time
     when no amount is said with a currency or price word."""
     found = find_money(text)
     if not found and bare:
         dates = [(m.start, m.end) for m in find_date_expressions(text)]
         found = find_figures(text, avoid=dates)
-    if not found:
-        return {}
-    first = found[0]
-    out: dict[str, Any] = {"amount": first.amount, "currency": first.currency or currency}
-    if first.per:
-        out["per"] = first.per
+    return found[0] if found else None
+
+
+def _money_fields(money: Money, currency: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"amount": money.amount, "currency": money.currency or currency}
+    if money.per:
+        out["per"] = money.per
     return out
 
 

@@ -342,3 +342,24 @@ def test_timeline_dates_are_listed() -> None:
 @pytest.mark.parametrize("behavior", ["pricing_objection", "rep_question", "champion"])
 def test_behaviors_without_fields_get_an_empty_mapping(behavior: str) -> None:
     assert fields(behavior, "That is too expensive, what else can you do?") == {}
+
+
+def test_a_budget_figure_in_shorthand_takes_the_thousands_of_the_amounts_said_before() -> None:
+    text = "Last year's renewal was a hundred and thirty."
+    said_before = (145_000.0, 36_250.0)
+    out = extract_fields("budget_discussed", text, "prospect", (), CLOCK, currency="CAD")
+    assert out == {"raised_by": "prospect", "amount": 130, "currency": "CAD"}
+    out = extract_fields(
+        "budget_discussed", text, "prospect", (), CLOCK, earlier_amounts=said_before
+    )
+    assert out == {"raised_by": "prospect", "amount": 130_000, "currency": None}
+    # said with a currency, the figure is as said
+    out = extract_fields(
+        "budget_discussed",
+        "It was 130 dollars.",
+        "prospect",
+        (),
+        CLOCK,
+        earlier_amounts=said_before,
+    )
+    assert out is not None and out["amount"] == 130

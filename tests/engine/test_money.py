@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from engine.money import Money, find_figures, find_money, main_currency, words_to_number
+from engine.money import (
+    Money,
+    find_figures,
+    find_money,
+    in_thousands,
+    main_currency,
+    words_to_number,
+)
 
 # (text, [(amount, currency, per), ...])
 MONEY: list[tuple[str, list[tuple[float, str | None, str | None]]]] = [
@@ -67,6 +74,14 @@ MONEY: list[tuple[str, list[tuple[float, str | None, str | None]]]] = [
     ("10 to 15 thousand dollars", [(10_000, "USD", None), (15_000, "USD", None)]),
     ("Thirty five to fifty Euros", [(35, "EUR", None), (50, "EUR", None)]),
     ("200 to $215 million", [(200_000_000, "USD", None), (215_000_000, "USD", None)]),
+    ("call it thirty-five, forty grand a year", [(35_000, None, "year"), (40_000, None, "year")]),
+    (
+        "between a hundred and eighty and two hundred and fifty thousand euros",
+        [(180_000, "EUR", None), (250_000, "EUR", None)],
+    ),
+    ("between four and six dollars per employee", [(4, "USD", "employee"), (6, "USD", "employee")]),
+    ("between the team and 500 dollars", [(500, "USD", None)]),
+    ("in 2019, 500 dollars", [(500, "USD", None)]),
     # a figure after a price word: no currency said
     ("the budget is a hundred and fifty thousand", [(150_000, None, None)]),
     ("it costs us about 5k a month", [(5_000, None, "month")]),
@@ -195,3 +210,23 @@ def test_main_currency_is_the_one_named_most_often() -> None:
     assert main_currency(texts) == "EUR"
     assert main_currency(["$5 or 5 euros"]) == "USD"  # a tie: the first named
     assert main_currency(["The budget is around 50k.", "Fine."]) is None
+
+
+@pytest.mark.parametrize(
+    ("amount", "earlier", "expected"),
+    [
+        (130, [145_000, 36_250], 130_000),  # "last year's renewal was a hundred and thirty"
+        (85, [92_000, 92_400], 85_000),
+        (52, [32, 24, 310_000], 52),  # nearer as said: a price per truck
+        (130, [], 130),  # nothing said before: no guess
+        (130, [5_000_000], 130),  # nothing near its thousands
+        (130, [1_000, 30_000], 130),  # 130,000 is too far from both, 130 not near either
+        (12.5, [12_000], 12.5),  # not a whole figure
+        (5, [5_000], 5),  # under 10
+        (1_200, [1_000_000], 1_200),  # over 999
+    ],
+)
+def test_a_figure_is_read_in_thousands_when_the_calls_amounts_are(
+    amount: float, earlier: list[float], expected: float
+) -> None:
+    assert in_thousands(amount, earlier) == expected
