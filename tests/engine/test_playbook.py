@@ -9,8 +9,8 @@ import pytest
 from engine.errors import ConfigError
 from engine.playbook import (
     BUILTIN_BEHAVIORS,
-    CompetitorNames,
     MIN_TRACKER_EXAMPLES,
+    CompetitorNames,
     ExpectedBehavior,
     Playbook,
     bundled_playbooks,
