@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -44,10 +44,12 @@ import numpy.typing as npt
 
 from engine.behaviors.catalog import HEADS, SUBTYPE_HEADS, SUBTYPES, head_of
 from engine.behaviors.decide import (
+    OBJECTION,
     agrees_to_agenda,
     agrees_to_decision,
     dates_a_step,
     is_commitment,
+    is_concession,
     is_quantified,
     may_set_agenda,
 )
@@ -348,8 +350,9 @@ def _moment_f1(
     ``dealproof eval behaviors`` scores it: a detected turn is correct at or next to a labeled
     turn; a labeled turn is found when a detection is at or next to it. An agenda stands as
     ``decide`` rules (``may_set_agenda``; a prospect's only right after a rep's), a decision
-    process as they let it stand (``agrees_to_decision``), a pain only with a number and a
-    timeline only in a turn that says a date, and a next step is dated by its turn or needs
+    process as they let it stand (``agrees_to_decision``), a pain only with a number, a
+    timeline only in a turn that says a date, a rep's pricing objection only in a turn
+    that concedes (``is_concession``), and a next step is dated by its turn or needs
     a commitment (``step_kinds``)."""
     f = []
     for behavior in _scored_as(head):
@@ -358,6 +361,7 @@ def _moment_f1(
         rep_agenda: dict[str, set[int]] = {}
         decided: dict[str, set[int]] = {}
         dated = _dated_turns(examples, rows) if head == "timeline_agreed" else set()
+        conceding = _turns_where(examples, rows, is_concession) if head == OBJECTION else set()
         if head == "agenda_set":
             for i, prob in zip(rows.tolist(), p.tolist(), strict=True):
                 e = examples[i]
@@ -391,6 +395,8 @@ def _moment_f1(
             if head == "pain_quantified" and not is_quantified(e.text):
                 continue
             if head == "timeline_agreed" and (e.call_id, e.turn) not in dated:
+                continue
+            if head == OBJECTION and e.role == "rep" and (e.call_id, e.turn) not in conceding:
                 continue
             detected.setdefault(e.call_id, set()).add(e.turn)
         n_det = correct = n_lab = found = 0
@@ -467,10 +473,15 @@ def data_digest(examples: Sequence[Example]) -> str:
 
 def _dated_turns(examples: Sequence[Example], rows: npt.NDArray[np.int64]) -> set[tuple[str, int]]:
     """The (conversation, turn) pairs of ``rows`` that say a date, as ``decide`` reads them."""
+    return _turns_where(examples, rows, _says_date)
+
+
+def _turns_where(
+    examples: Sequence[Example], rows: npt.NDArray[np.int64], says: Callable[[str], bool]
+) -> set[tuple[str, int]]:
+    """The (conversation, turn) pairs of ``rows`` with a segment that ``says`` holds of."""
     return {
-        (examples[i].call_id, examples[i].turn)
-        for i in rows.tolist()
-        if _says_date(examples[i].text)
+        (examples[i].call_id, examples[i].turn) for i in rows.tolist() if says(examples[i].text)
     }
 
 
@@ -482,7 +493,7 @@ def _says_date(text: str) -> bool:
 def rules_digest(examples: Sequence[Example], kinds: npt.NDArray[np.int64] | None = None) -> str:
     """What the ``decide`` rules that the threshold objective applies say of each example
     (``step_kinds``, ``may_set_agenda``, ``agrees_to_decision``, ``is_quantified``, a date
-    said), hashed: part of the heads'
+    said, ``is_concession``), hashed: part of the heads'
     version, since a changed rule moves the thresholds the same weights are cut at. Hashing
     the verdicts, not the rules' source, names every rule change that matters to training
     and no edit that does not. ``kinds``: ``step_kinds(examples)``, when already at hand."""
@@ -490,8 +501,12 @@ def rules_digest(examples: Sequence[Example], kinds: npt.NDArray[np.int64] | Non
     decision = [agrees_to_decision(e.text, 0, set()) for e in examples]
     numbers = [is_quantified(e.text) for e in examples]
     dates = [_says_date(e.text) for e in examples]
+    concessions = [is_concession(e.text) for e in examples]
     kinds = step_kinds(examples) if kinds is None else kinds
-    verdicts = kinds.tobytes() + np.array(agenda + decision + numbers + dates, dtype=bool).tobytes()
+    verdicts = (
+        kinds.tobytes()
+        + np.array(agenda + decision + numbers + dates + concessions, dtype=bool).tobytes()
+    )
     return hashlib.sha256(verdicts).hexdigest()
 
 

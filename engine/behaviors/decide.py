@@ -27,9 +27,19 @@ How rules and the classifier combine:
      (eval/data/README.md), and the labels of the training meetings and the sales
      development calls put both on one turn once in 152 next-step turns. Judged on
      ``eval.behaviors_dev``: meetings 0.489 -> 0.490, sales development calls 0.798 -> 0.800;
+   - likewise a segment is a budget or a decision process, not both (the one further above
+     its threshold in log-odds wins; the budget on a tie): the decision head also takes a
+     rep's money questions for one ("Is there money set aside for this, or would it be
+     carved out of something else?", "And what's the cost? Roughly."), and the labels of
+     the written sales calls and the sales development calls put both on one turn 5 times
+     in 171 decision-process turns;
    - a ``pricing_objection`` on a rep's segment is the rep's answer to one, which
      BEHAVIORS.md subtypes ``discount_given`` (the rep concedes): the objection itself is
-     the prospect's;
+     the prospect's; so it stands only where the rep's turn has words of a concession
+     (waive, off, credit, come down, hold the price, I can do, ...: ``is_concession``). A
+     rep's price quote or value defence ("we'd propose a hundred and forty-five thousand",
+     "so actually, all in, we're cheaper") sits beside objections, and the head takes it
+     for one: a manager would read "discount given" on a turn that gave none;
    - a decision process says something: a short pleasantry ("Bye, thanks Marcus!") is none, and a
      thin segment only confirms the decision process of the turn before ("That's right."
      after a recap of who signs): the written sales calls label recaps and their
@@ -130,6 +140,18 @@ _COMMITMENT = re.compile(
     re.IGNORECASE,
 )
 
+_CONCESSION = re.compile(
+    r"\b(?:waiv\w*|discount\w*|(?:percent|%) off|off (?:the|your|that|this|of|list|our)"
+    r"|credit\w*|free|no (?:charge|cost|extra|surcharge|increase|fee)|at no|complimentary"
+    r"|on us|throw(?:ing)? in|threw in|includ\w*|match\w*|meet you|middle|drops?|dropping"
+    r"|(?:come|comes|bring|brings|take|takes|get|gets|go|goes|knock|round|bump)"
+    r"(?: \w+){0,4}? (?:down|lower|off)|lower\w*|reduc\w*|cut\w*"
+    r"|hold (?:you|it|that|this|the|your)|(?:i|we) (?:can|could|'d|would)(?: \w+){0,2}? do"
+    r"|do (?:that|it|this) for you|get you to|possible|work with|flex\w*|extend\w*|split"
+    r"|absorb|eat (?:that|it|the)|best (?:i|we) can|instead of|lock\w* (?:in|you)"
+    r"|price (?:lock|hold|protection)|sweeten|honou?r|levers?)\b",
+    re.IGNORECASE,
+)
 _SIGN_OFF = re.compile(
     r"\b(?:(?:talk|speak|chat) (?:to you )?(?:soon|later)|see you(?: soon| later| then)?"
     r"|catch you later|have a (?:good|great|nice|lovely) (?:one|day|weekend|week|evening|night"
@@ -252,9 +274,12 @@ def decide(
     agenda, step = HEADS.index("agenda_set"), HEADS.index("next_step")
     decision = HEADS.index("decision_process_confirmed")
     pain, timeline = HEADS.index("pain_quantified"), HEADS.index("timeline_agreed")
+    objection = HEADS.index(OBJECTION)
+    budget = HEADS.index("budget_discussed")
     rep_agenda: set[int] = set()  # utterances in which the rep set an agenda
     decided: set[int] = set()  # utterances holding a decision process
     dated_turns = {s.utterance_index for s, d in zip(segments, has_date, strict=True) if d}
+    conceding = {s.utterance_index for s in segments if is_concession(s.text)}
     turn_date = turn_dates(
         [s.utterance_index for s in segments],
         [
@@ -276,12 +301,15 @@ def decide(
             and agrees_to_decision(seg.text, seg.utterance_index, decided),
             pain: is_quantified(seg.text),
             timeline: seg.utterance_index in dated_turns,
+            objection: seg.role != "rep" or seg.utterance_index in conceding,
         }
         losers: set[int] = set()
         rivals = [j for j in (agenda, decision) if stands[j]]
         if stands[step] and rivals:
             rival_wins = max(margin[j] for j in rivals) >= margin[step]
             losers = {step} if rival_wins else set(rivals)
+        if stands[decision] and probs[budget] >= thresholds[budget]:
+            losers.add(decision if margin[budget] >= margin[decision] else budget)
         for j, head in enumerate(HEADS):
             p = float(probs[j])
             if head == COMPETITOR or p < thresholds[j] or j in losers or not stands.get(j, True):
@@ -361,6 +389,13 @@ def agrees_to_decision(text: str, turn: int, decided: set[int]) -> bool:
     of a decision process in the turn just before (``decided``: the turns holding one)."""
     short = _content_words(text) < MIN_DECISION_WORDS
     return not (short and is_pleasantry(text)) and (not is_thin(text) or turn - 1 in decided)
+
+
+def is_concession(text: str) -> bool:
+    """Whether ``text`` has words of a price concession (``_CONCESSION``): "I can waive the
+    install", "five percent off", "I can come down to", "we'll hold you at", "I could do
+    twenty-five percent on signing"."""
+    return _CONCESSION.search(text) is not None
 
 
 def is_quantified(text: str) -> bool:

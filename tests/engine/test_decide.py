@@ -16,6 +16,7 @@ from engine.behaviors.decide import (
     decide,
     is_bare_question,
     is_commitment,
+    is_concession,
     is_pleasantry,
     is_quantified,
     is_thin,
@@ -67,7 +68,8 @@ def test_probability_at_or_above_threshold_is_a_detection() -> None:
 
 
 def test_every_head_is_decided_against_its_own_threshold() -> None:
-    segments = [seg(0, "We can go over the three points on Friday.")]
+    # (words of a concession, so that a rep's pricing objection stands)
+    segments = [seg(0, "We can go over the three points on Friday and waive the fee.")]
     p = probs({j: 0.6 for j in range(len(HEADS))} | {AGENDA: 0.55, DECISION: 0.55})
     out = decide(segments, p, thresholds(0.5), [True])
     assert [d.behavior for d in out] == [  # the next step wins over the agenda and decision
@@ -460,6 +462,66 @@ def test_a_reps_pricing_objection_is_the_discount_given(role: Role, subtype: str
     assert [(d.behavior, d.subtype) for d in out if d.behavior != "rep_question"] == [
         ("pricing_objection", subtype)
     ]
+
+
+@pytest.mark.parametrize(
+    ("budget", "decision", "kept"),
+    [
+        (0.9, 0.6, "budget_discussed"),
+        (0.6, 0.9, "decision_process_confirmed"),
+        (0.8, 0.8, "budget_discussed"),  # a tie: the budget
+        (0.4, 0.9, "decision_process_confirmed"),  # the budget does not pass
+    ],
+)
+def test_a_segment_is_a_budget_or_a_decision_process_not_both(
+    budget: float, decision: float, kept: str
+) -> None:
+    segments = [seg(0, "Is there money set aside for this, or is it carved out of something?")]
+    p = probs({BUDGET: budget, DECISION: decision})
+    out = decide(segments, p, thresholds(0.5), [False])
+    assert [d.behavior for d in out if d.behavior != "rep_question"] == [kept]
+
+
+def test_a_reps_pricing_objection_stands_only_where_the_rep_concedes() -> None:
+    objection = HEADS.index("pricing_objection")
+    segments = [
+        seg(0, "We'd propose a hundred and forty-five thousand for the year.", "rep"),
+        seg(1, "So actually, all in, we're cheaper.", "rep"),
+        seg(2, "That's more than we pay now.", "prospect"),
+        seg(3, "Okay. So here's what I can do.", "rep", utterance=3),
+        seg(4, "On a three-year term, I'll hold you at this year's price.", "rep", utterance=3),
+    ]
+    out = decide(segments, probs(*[{objection: 0.9}] * 5), thresholds(0.5), [False] * 5)
+    found = [(d.segment, d.subtype) for d in out if d.behavior == "pricing_objection"]
+    assert found == [(2, None), (3, "discount_given"), (4, "discount_given")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can waive the install fee.",
+        "I can do five percent off the printers too.",
+        "Let me see, I could knock off five or six grand.",
+        "If you move to May, the room rate drops about twelve percent.",
+        "Net forty-five I can do.",
+        "I can come down to a hundred and thirty-eight.",
+        "We'll throw in the training.",
+    ],
+)
+def test_words_of_a_concession(text: str) -> None:
+    assert is_concession(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We'd propose a hundred and forty-five thousand for the year.",
+        "When you say it took eleven days, what tipped you off in the end?",
+        "That's fair, and I'd never talk you out of building a team.",
+    ],
+)
+def test_no_concession(text: str) -> None:
+    assert not is_concession(text)
 
 
 def test_a_decision_process_says_something_or_confirms_the_one_before() -> None:

@@ -13,6 +13,7 @@ import numpy.typing as npt
 import pytest
 
 from engine.behaviors.catalog import BUILT_IN, HEADS, SUBTYPE_HEADS, SUBTYPES, head_of
+from engine.types import Role
 from models.behavior_heads import BehaviorHeads, load_default_heads
 from models.training import (
     IGNORE,
@@ -407,6 +408,25 @@ def test_moment_f1_keeps_a_pain_with_a_number_and_a_timeline_with_a_date(
 ) -> None:
     examples = [meeting_row("m1", t, int(t == 2), (head,) if t == 2 else ()) for t in range(6)]
     examples[2] = replace(examples[2], text=said)
+    p = np.array([0.9 if t == 2 else 0.1 for t in range(6)])
+    f1 = _moment_f1(examples, np.arange(6), p, np.zeros(6, dtype=bool), head, 0.5)
+    assert f1 == (1.0 if kept else 0.0)
+
+
+@pytest.mark.parametrize(
+    ("role", "said", "kept"),
+    [
+        ("rep", "Okay, I can waive the setup fee.", True),
+        ("rep", "We'd propose a hundred and forty-five thousand.", False),
+        ("prospect", "That's more than we pay now.", True),
+    ],
+)
+def test_moment_f1_keeps_a_reps_pricing_objection_only_where_the_rep_concedes(
+    role: Role, said: str, kept: bool
+) -> None:
+    head = "pricing_objection"
+    examples = [meeting_row("m1", t, int(t == 2), (head,) if t == 2 else ()) for t in range(6)]
+    examples[2] = replace(examples[2], text=said, role=role)
     p = np.array([0.9 if t == 2 else 0.1 for t in range(6)])
     f1 = _moment_f1(examples, np.arange(6), p, np.zeros(6, dtype=bool), head, 0.5)
     assert f1 == (1.0 if kept else 0.0)
