@@ -47,6 +47,7 @@ from engine.behaviors.decide import (
     OBJECTION,
     agrees_to_agenda,
     agrees_to_decision,
+    asks_for_information,
     dates_a_step,
     is_commitment,
     is_concession,
@@ -352,7 +353,8 @@ def _moment_f1(
     ``decide`` rules (``may_set_agenda``; a prospect's only right after a rep's), a decision
     process as they let it stand (``agrees_to_decision``), a pain only with a number, a
     timeline only in a turn that says a date, a rep's pricing objection only in a turn
-    that concedes (``is_concession``), and a next step is dated by its turn or needs
+    that concedes (``is_concession``) and a prospect's in no question that only asks for
+    information (``asks_for_information``), and a next step is dated by its turn or needs
     a commitment (``step_kinds``)."""
     f = []
     for behavior in _scored_as(head):
@@ -396,7 +398,11 @@ def _moment_f1(
                 continue
             if head == "timeline_agreed" and (e.call_id, e.turn) not in dated:
                 continue
-            if head == OBJECTION and e.role == "rep" and (e.call_id, e.turn) not in conceding:
+            if head == OBJECTION and (
+                (e.call_id, e.turn) not in conceding
+                if e.role == "rep"
+                else asks_for_information(e.text)
+            ):
                 continue
             detected.setdefault(e.call_id, set()).add(e.turn)
         n_det = correct = n_lab = found = 0
@@ -493,7 +499,7 @@ def _says_date(text: str) -> bool:
 def rules_digest(examples: Sequence[Example], kinds: npt.NDArray[np.int64] | None = None) -> str:
     """What the ``decide`` rules that the threshold objective applies say of each example
     (``step_kinds``, ``may_set_agenda``, ``agrees_to_decision``, ``is_quantified``, a date
-    said, ``is_concession``), hashed: part of the heads'
+    said, ``is_concession``, ``asks_for_information``), hashed: part of the heads'
     version, since a changed rule moves the thresholds the same weights are cut at. Hashing
     the verdicts, not the rules' source, names every rule change that matters to training
     and no edit that does not. ``kinds``: ``step_kinds(examples)``, when already at hand."""
@@ -502,10 +508,13 @@ def rules_digest(examples: Sequence[Example], kinds: npt.NDArray[np.int64] | Non
     numbers = [is_quantified(e.text) for e in examples]
     dates = [_says_date(e.text) for e in examples]
     concessions = [is_concession(e.text) for e in examples]
+    questions = [asks_for_information(e.text) for e in examples]
     kinds = step_kinds(examples) if kinds is None else kinds
     verdicts = (
         kinds.tobytes()
-        + np.array(agenda + decision + numbers + dates + concessions, dtype=bool).tobytes()
+        + np.array(
+            agenda + decision + numbers + dates + concessions + questions, dtype=bool
+        ).tobytes()
     )
     return hashlib.sha256(verdicts).hexdigest()
 

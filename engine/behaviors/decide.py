@@ -39,7 +39,10 @@ How rules and the classifier combine:
      (waive, off, credit, come down, hold the price, I can do, ...: ``is_concession``). A
      rep's price quote or value defence ("we'd propose a hundred and forty-five thousand",
      "so actually, all in, we're cheaper") sits beside objections, and the head takes it
-     for one: a manager would read "discount given" on a turn that gave none;
+     for one: a manager would read "discount given" on a turn that gave none. Nor is a
+     prospect's question that only asks for information ("What does fixed fee look like?",
+     "Per month?") one: an objection pushes back or asks for a concession
+     (``asks_for_information``);
    - a decision process says something: a short pleasantry ("Bye, thanks Marcus!") is none, and a
      thin segment only confirms the decision process of the turn before ("That's right."
      after a recap of who signs): the written sales calls label recaps and their
@@ -150,6 +153,14 @@ _CONCESSION = re.compile(
     r"|do (?:that|it|this) for you|get you to|possible|work with|flex\w*|extend\w*|split"
     r"|absorb|eat (?:that|it|the)|best (?:i|we) can|instead of|lock\w* (?:in|you)"
     r"|price (?:lock|hold|protection)|sweeten|honou?r|levers?)\b",
+    re.IGNORECASE,
+)
+_PUSHBACK = re.compile(
+    r"\b(?:(?:could|can|would|will|won't|couldn't|can't) (?:you|we|they|ya)"
+    r"|any (?:flex\w*|room|wiggle|movement|give|chance)|what if|what about|how about"
+    r"|come down|(?:better|best|lower|sharper) (?:price|rate|deal|number|offer|terms)"
+    r"|discount|lower|cheaper|match|waive|negotiable|budge|expensive|pricey|steep"
+    r"|that much|so much|more than|higher|too|afford|justify|fair|serious|really|why)\b",
     re.IGNORECASE,
 )
 _SIGN_OFF = re.compile(
@@ -301,7 +312,11 @@ def decide(
             and agrees_to_decision(seg.text, seg.utterance_index, decided),
             pain: is_quantified(seg.text),
             timeline: seg.utterance_index in dated_turns,
-            objection: seg.role != "rep" or seg.utterance_index in conceding,
+            objection: (
+                seg.utterance_index in conceding
+                if seg.role == "rep"
+                else not asks_for_information(seg.text)
+            ),
         }
         losers: set[int] = set()
         rivals = [j for j in (agenda, decision) if stands[j]]
@@ -396,6 +411,14 @@ def is_concession(text: str) -> bool:
     install", "five percent off", "I can come down to", "we'll hold you at", "I could do
     twenty-five percent on signing"."""
     return _CONCESSION.search(text) is not None
+
+
+def asks_for_information(text: str) -> bool:
+    """A question that asks neither for a concession nor pushes back ("What does fixed fee
+    look like?", "Per month?", "And what are we paying now?"): no pricing objection,
+    unlike "Is there any flex on the hours?", "Could you do something on that?" or "Why
+    would we pay more for the same thing?" (``_PUSHBACK``)."""
+    return "?" in text and _PUSHBACK.search(text) is None
 
 
 def is_quantified(text: str) -> bool:

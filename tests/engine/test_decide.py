@@ -11,6 +11,7 @@ from engine.behaviors.catalog import HEADS
 from engine.behaviors.decide import (
     QUESTION_CONFIDENCE,
     Detection,
+    asks_for_information,
     best_per_utterance,
     dates_a_step,
     decide,
@@ -494,6 +495,32 @@ def test_a_reps_pricing_objection_stands_only_where_the_rep_concedes() -> None:
     out = decide(segments, probs(*[{objection: 0.9}] * 5), thresholds(0.5), [False] * 5)
     found = [(d.segment, d.subtype) for d in out if d.behavior == "pricing_objection"]
     assert found == [(2, None), (3, "discount_given"), (4, "discount_given")]
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("What does fixed fee look like?", True),
+        ("Per month?", True),
+        ("And what are we paying now, Harriet?", True),
+        ("Is there any flex on the porter hours?", False),
+        ("Could you do something on that?", False),
+        ("Why would we pay more for the same thing?", False),
+        ("That's more than we pay now.", False),  # no question
+    ],
+)
+def test_a_question_that_only_asks_for_information(text: str, asks: bool) -> None:
+    assert asks_for_information(text) == asks
+
+
+def test_a_prospects_question_for_information_is_no_pricing_objection() -> None:
+    objection = HEADS.index("pricing_objection")
+    segments = [
+        seg(0, "What does fixed fee look like?", "prospect"),
+        seg(1, "Could you do something on that?", "prospect"),
+    ]
+    out = decide(segments, probs(*[{objection: 0.9}] * 2), thresholds(0.5), [False] * 2)
+    assert [d.segment for d in out if d.behavior == "pricing_objection"] == [1]
 
 
 @pytest.mark.parametrize(

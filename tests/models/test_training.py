@@ -419,9 +419,10 @@ def test_moment_f1_keeps_a_pain_with_a_number_and_a_timeline_with_a_date(
         ("rep", "Okay, I can waive the setup fee.", True),
         ("rep", "We'd propose a hundred and forty-five thousand.", False),
         ("prospect", "That's more than we pay now.", True),
+        ("prospect", "What does fixed fee look like?", False),
     ],
 )
-def test_moment_f1_keeps_a_reps_pricing_objection_only_where_the_rep_concedes(
+def test_moment_f1_keeps_a_pricing_objection_as_decide_does(
     role: Role, said: str, kept: bool
 ) -> None:
     head = "pricing_objection"
