@@ -3,22 +3,35 @@ engine.ledger, and fire ``deal.criteria_changed`` when the met exit criteria cha
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, select
 from sqlmodel import Session, col
 
 from api import webhooks
+from api.problems import Problem
 from api.tables import Call, Deal, Evidence
+from engine.errors import ConfigError
 from engine.ledger import build_ledger
-from engine.playbook import Playbook, load_playbook
+from engine.playbook import Playbook, available_playbooks, load_playbook
 from engine.types import DealLedger, LedgerCall, LedgerEvidence, ReviewStatus, Role
 
 
-@lru_cache(maxsize=32)
 def playbook_named(name: str) -> Playbook:
+    """A deal's playbook by name: a bundled one or the team's (``$DEALPROOF_PLAYBOOK_DIR``)."""
     return load_playbook(name)
+
+
+def check_playbook(name: str) -> None:
+    """A 422 problem unless ``name`` is a playbook that loads: unknown names list the
+    available ones, and a team playbook's mistake is told with its file and line."""
+    available = available_playbooks()
+    if name not in available:
+        raise Problem(422, f"playbook: unknown {name!r}; one of {', '.join(available)}")
+    try:
+        playbook_named(name)
+    except ConfigError as exc:
+        raise Problem(422, f"playbook: {exc}") from None
 
 
 def deal_ledger(

@@ -4,7 +4,9 @@ A playbook names the behaviors a team expects in a call, who must perform them a
 much each weighs in the scorecard, the coaching a rep gets for a miss, the deal stages with
 their exit criteria, and custom trackers: behaviors defined by example sentences. Bundled
 playbooks live in ``engine/playbooks/*.yaml`` (``discovery`` is the default; ``meddic``,
-``spiced``, ``bant``); any YAML file of the same shape can be given by path.
+``spiced``, ``bant``); a team keeps its own in the folder ``$DEALPROOF_PLAYBOOK_DIR``, where
+they are found by name too (and take the place of a bundled one of the same name); any YAML
+file of the same shape can be given by path.
 
 Schema (keys not listed are an error)::
 
@@ -52,7 +54,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal, NoReturn
@@ -71,6 +73,8 @@ BUILTIN_BEHAVIORS: tuple[str, ...] = BUILT_IN
 """The behaviors the engine detects itself (``Evidence.behavior``); trackers add more."""
 
 DEFAULT_PLAYBOOK = "discovery"
+PLAYBOOK_DIR_ENV = "DEALPROOF_PLAYBOOK_DIR"
+"""A folder of the team's own playbooks (``<name>.yaml``), found by name like the bundled."""
 MIN_TRACKER_EXAMPLES = 10
 
 _TRACKER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -175,27 +179,67 @@ def bundled_playbooks() -> list[str]:
     )
 
 
-def load_playbook(name_or_path: str | os.PathLike[str]) -> Playbook:
-    """Load a bundled playbook by name (case-insensitive) or a playbook YAML file by path.
+def team_playbooks() -> dict[str, Path]:
+    """The team's own playbooks: name (the file's stem, lowercased) → file, from the folder
+    ``$DEALPROOF_PLAYBOOK_DIR`` (its ``*.yaml`` files); empty when the variable is unset. A
+    team playbook takes the place of a bundled one of the same name. A variable naming no
+    folder raises :class:`ConfigError`."""
+    value = os.environ.get(PLAYBOOK_DIR_ENV)
+    if not value:
+        return {}
+    folder = Path(value)
+    if not folder.is_dir():
+        raise ConfigError(f"{PLAYBOOK_DIR_ENV}: no such folder: {folder}")
+    return {
+        p.stem.lower(): p for p in sorted(folder.glob("*.yaml")) if p.is_file() and p.stem.strip()
+    }
 
-    A bare name that is not bundled, a path that does not exist, or any problem inside the
-    file raises :class:`ConfigError` (with file and line for problems inside the file).
+
+def available_playbooks() -> list[str]:
+    """Every name ``load_playbook`` takes: the bundled playbooks and the team's, sorted."""
+    return sorted(set(bundled_playbooks()) | set(team_playbooks()))
+
+
+def load_playbook(name_or_path: str | os.PathLike[str]) -> Playbook:
+    """Load a playbook by name (case-insensitive: the team's, ``team_playbooks``, else a
+    bundled one) or a playbook YAML file by path.
+
+    A bare name that is neither, a path that does not exist, or any problem inside the file
+    raises :class:`ConfigError` (with file and line for problems inside the file).
     """
     text = os.fspath(name_or_path)
-    bundled = bundled_playbooks()
-    if text.lower() in bundled and not isinstance(name_or_path, os.PathLike):
-        return _load_bundled(text.lower())
+    if not isinstance(name_or_path, os.PathLike):
+        team = team_playbooks().get(text.lower())
+        if team is not None:
+            return _load_file(team)
+        if text.lower() in bundled_playbooks():
+            return _load_bundled(text.lower())
     path = Path(text)
     if path.is_file():
-        try:
-            content = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read playbook {path}: {exc}") from None
-        return parse_playbook(content, str(path))
-    known = ", ".join(bundled)
+        return _load_file(path)
+    known = ", ".join(available_playbooks())
     if path.suffix.lower() in (".yaml", ".yml") or len(path.parts) > 1:
-        raise ConfigError(f"playbook file not found: {path} (bundled playbooks: {known})")
-    raise ConfigError(f"unknown playbook {text!r}: bundled playbooks are {known}, or give a path")
+        raise ConfigError(f"playbook file not found: {path} (playbooks: {known})")
+    raise ConfigError(f"unknown playbook {text!r}: the playbooks are {known}, or give a path")
+
+
+def _load_file(path: Path) -> Playbook:
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ConfigError(f"cannot read playbook {path}: {exc}") from None
+    return _load_file_version(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _load_file_version(path: str, mtime_ns: int, size: int) -> Playbook:
+    """A playbook file as it is at this modification time and size: an edited file is read
+    again, an unchanged one is not."""
+    try:
+        content = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read playbook {path}: {exc}") from None
+    return parse_playbook(content, path)
 
 
 @cache

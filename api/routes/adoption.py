@@ -16,14 +16,13 @@ from sqlmodel import Session, col, select
 
 from api import access
 from api.auth import Principal
-from api.deal_ledger import playbook_named
+from api.deal_ledger import check_playbook, playbook_named
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.problems import Problem
 from api.routes.common import Moment, get_visible_row, json_response
 from api.schemas import AdoptionOut
 from api.tables import BEHAVIOR_SEPARATOR, Call, Team, User, utcnow
 from engine.adoption import WeekCounts, bottleneck, cells_from_counts, overall_from_counts
-from engine.playbook import bundled_playbooks
 
 router = APIRouter(tags=["adoption"])
 DEFAULT_WEEKS = 12
@@ -122,8 +121,7 @@ def _adoption(
     since: datetime | None,
     until: datetime | None,
 ) -> Response:
-    if playbook not in bundled_playbooks():
-        raise Problem(422, f"playbook: unknown {playbook!r}")
+    check_playbook(playbook)
     until = until or utcnow()
     since = since or until - timedelta(weeks=DEFAULT_WEEKS)
     if since >= until:

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from api import access
 from api.auth import Principal
-from api.deal_ledger import deal_ledger, playbook_named, refresh_criteria
+from api.deal_ledger import check_playbook, deal_ledger, playbook_named, refresh_criteria
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.problems import Problem
 from api.routes.common import (
@@ -33,7 +33,6 @@ from api.schemas import (
     StageChangeOut,
 )
 from api.tables import Deal, StageChange, User
-from engine.playbook import bundled_playbooks
 
 router = APIRouter(tags=["deals"])
 DEAL = TypeAdapter(DealOut)
@@ -42,8 +41,7 @@ LEDGER = TypeAdapter(LedgerOut)
 
 
 def _check_playbook(name: str) -> str:
-    if name not in bundled_playbooks():
-        raise Problem(422, f"playbook: unknown {name!r}; one of {', '.join(bundled_playbooks())}")
+    check_playbook(name)
     return name
 
 

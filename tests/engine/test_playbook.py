@@ -10,12 +10,15 @@ from engine.errors import ConfigError
 from engine.playbook import (
     BUILTIN_BEHAVIORS,
     MIN_TRACKER_EXAMPLES,
+    PLAYBOOK_DIR_ENV,
     CompetitorNames,
     ExpectedBehavior,
     Playbook,
+    available_playbooks,
     bundled_playbooks,
     load_playbook,
     parse_playbook,
+    team_playbooks,
 )
 
 BUNDLED = ["bant", "discovery", "meddic", "spiced"]
@@ -331,3 +334,29 @@ def test_programmatic_playbooks_are_checked_too() -> None:
     item = ExpectedBehavior("agenda_set", "c")
     with pytest.raises(ValueError):
         Playbook("x", (item, item))
+
+
+def test_team_playbooks_are_found_by_name_and_read_again_when_edited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(PLAYBOOK_DIR_ENV, raising=False)
+    assert team_playbooks() == {}
+    assert available_playbooks() == BUNDLED
+    folder = tmp_path / "playbooks"
+    monkeypatch.setenv(PLAYBOOK_DIR_ENV, str(folder))
+    with pytest.raises(ConfigError, match="no such folder"):
+        load_playbook("discovery")
+    folder.mkdir()
+    team = folder / "Team.yaml"
+    team.write_text("name: team\nexpected_behaviors:\n" + GOOD_ITEM)
+    # a team playbook takes the place of a bundled one of the same name
+    (folder / "bant.yaml").write_text("name: our-bant\nexpected_behaviors:\n" + GOOD_ITEM)
+    assert team_playbooks() == {"bant": folder / "bant.yaml", "team": team}
+    assert available_playbooks() == sorted({*BUNDLED, "team"})
+    assert load_playbook("TEAM").name == "team"
+    assert load_playbook("bant").name == "our-bant"
+    assert load_playbook("meddic").name == "meddic"
+    team.write_text("name: team-v2\nexpected_behaviors:\n" + GOOD_ITEM + "    weight: 3\n")
+    assert load_playbook("team").name == "team-v2"
+    with pytest.raises(ConfigError, match="team, "):  # the message lists what there is
+        load_playbook("nope")

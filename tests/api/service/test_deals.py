@@ -3,8 +3,13 @@ and moving a call between deals."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from engine.playbook import PLAYBOOK_DIR_ENV
 from tests.api.service.conftest import TRANSCRIPTS, World
 
 
@@ -220,3 +225,66 @@ def test_moving_a_call_moves_its_evidence_between_ledgers(world: World) -> None:
     assert world.get("rep", "/evidence", params={"deal_id": second["id"]}).json()["total"] == 0
     # a title change alone leaves the deal alone
     assert patch("rep", {"title": "renamed"}).json()["deal_id"] is None
+
+
+TEAM_PLAYBOOK = """\
+name: team-discovery
+expected_behaviors:
+  - behavior: agenda_set
+    coaching: Say the plan.
+  - behavior: competitor_mentioned
+    coaching: Ask which vendors they are weighing.
+stages:
+  - name: Qualify
+    exit_criteria: [agenda_set]
+competitors:
+  known: [Gong]
+"""
+
+RIVAL_CALL = {
+    "call_id": "rival",
+    "turns": [
+        {"speaker": "Sam Reed", "role": "rep", "start": 0.0, "end": 4.0,
+         "text": "Today I'd like to understand how you coach reps, then show you a demo."},
+        {"speaker": "Dana Fox", "role": "prospect", "start": 4.5, "end": 7.0,
+         "text": "Gong does that for the inside sales team."},
+    ],
+}  # fmt: skip
+
+
+def test_a_team_playbook_from_the_playbook_folder(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "playbooks"
+    folder.mkdir()
+    (folder / "team-discovery.yaml").write_text(TEAM_PLAYBOOK)
+    (folder / "broken.yaml").write_text("name: broken\nexpected_behaviors: []\n")
+    monkeypatch.setenv(PLAYBOOK_DIR_ENV, str(folder))
+
+    assert_problem(
+        world.post("rep", "/deals", json={"name": "X", "playbook": "no-such"}),
+        422,
+        "team-discovery",  # the unknown name's message lists the team's playbooks too
+    )
+    assert_problem(
+        world.post("rep", "/deals", json={"name": "X", "playbook": "broken"}), 422, "broken.yaml:2"
+    )
+    created = world.post("rep", "/deals", json={"name": "Y", "playbook": "team-discovery"})
+    assert created.status_code == 201, created.text
+    deal = created.json()
+    assert_problem(
+        world.post("rep", f"/deals/{deal['id']}/stage", json={"stage": "Evaluation"}), 422, "stage"
+    )
+    assert world.post("rep", f"/deals/{deal['id']}/stage", json={"stage": "Qualify"}).is_success
+
+    # the analysis of the deal's call uses the team's playbook: its known rival is found
+    # where no vendor's place names it, and its scorecard expects what the playbook says
+    path = tmp_path / "rival.json"
+    path.write_text(json.dumps(RIVAL_CALL))
+    call = world.analyzed("rep", path, deal_id=deal["id"])
+    evidence = world.get("rep", "/evidence", params={"call_id": call["id"]}).json()["items"]
+    rivals = [e for e in evidence if e["behavior"] == "competitor_mentioned"]
+    assert [e["fields"]["name"] for e in rivals] == ["Gong"]
+    ledger = world.get("rep", f"/deals/{deal['id']}/ledger").json()
+    assert ledger["playbook"] == "team-discovery"
+    assert {b["behavior"] for b in ledger["behaviors"]} == {"agenda_set", "competitor_mentioned"}
