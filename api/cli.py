@@ -49,7 +49,10 @@ def _analyze_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument(
         "--playbook",
         metavar="NAME|PATH",
-        help="scorecard playbook: discovery (default), meddic, spiced, bant, or a YAML file",
+        help=(
+            "scorecard playbook: discovery (default), meddic, spiced, bant, a team playbook "
+            "in $DEALPROOF_PLAYBOOK_DIR, or a YAML file"
+        ),
     )
     p.add_argument(
         "--no-behaviors", action="store_true", help="skip behavior detection and the scorecard"
