@@ -3,6 +3,7 @@ engine.ledger, and fire ``deal.criteria_changed`` when the met exit criteria cha
 
 from __future__ import annotations
 
+import logging
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, select
@@ -16,6 +17,8 @@ from engine.ledger import build_ledger
 from engine.playbook import Playbook, available_playbooks, load_playbook
 from engine.types import DealLedger, LedgerCall, LedgerEvidence, ReviewStatus, Role
 
+log = logging.getLogger(__name__)
+
 
 def playbook_named(name: str) -> Playbook:
     """A deal's playbook by name: a bundled one or the team's (``$DEALPROOF_PLAYBOOK_DIR``)."""
@@ -25,7 +28,12 @@ def playbook_named(name: str) -> Playbook:
 def check_playbook(name: str) -> None:
     """A 422 problem unless ``name`` is a playbook that loads: unknown names list the
     available ones, and a team playbook's mistake is told with its file and line."""
-    available = available_playbooks()
+    try:
+        available = available_playbooks()
+    except ConfigError:
+        # the server's setting, not the client's request: logged, and no path in the answer
+        log.exception("the team playbook folder is not available")
+        raise Problem(500, "the server's team playbook folder is not available") from None
     if name not in available:
         raise Problem(422, f"playbook: unknown {name!r}; one of {', '.join(available)}")
     try:

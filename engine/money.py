@@ -519,8 +519,15 @@ _FILLER = (
 )
 _RANGE_SEP = r"\s*(?:-|–|—|to|or)\s*"
 # "between a hundred and eighty and two hundred and fifty thousand euros": the low end is
-# all between "between" and the last "and" before the amount.
-_BETWEEN_BEFORE = re.compile(r"\bbetween\s+(?P<low>[^.?!;:]+?)\s+and\s+$", re.I)
+# all between "between" and the last "and" before the amount (a few words, no other
+# "between": "between you and me, it's between 40 and 50 dollars").
+_BETWEEN_BEFORE = re.compile(
+    r"\bbetween\s+(?P<low>(?:(?!between\b)[^\s.?!;:]+\s+){0,7}?(?!between\b)[^\s.?!;:]+)"
+    r"\s+and\s+$",
+    re.I,
+)
+_BETWEEN_REACH = 120
+"""How far before an amount (characters) its "between" is looked for."""
 
 _MONEY = re.compile(
     rf"""
@@ -811,8 +818,7 @@ def _number_then_currency(text: str, m: re.Match[str]) -> list[Money]:
     if high_text and high is None:
         return []
     number_start = m.start("n3")
-    if high is not None and high_text and low[0] > high[0] and not _scale_of(high_text):
-        # "in 2019, 500 dollars" is no range
+    if high is not None and high_text and not _is_range(text, m, low, low_text, high, high_text):
         low, low_text, high, high_text = high, high_text, None, None
         number_start = m.start("n3b")
     if high is None and low[1] > 0:
@@ -820,7 +826,11 @@ def _number_then_currency(text: str, m: re.Match[str]) -> list[Money]:
         low_text = low_text[low[1] :]
     elif high is None:
         start = number_start
-    between = None if high is not None else _BETWEEN_BEFORE.search(text, 0, start)
+    between = (
+        None
+        if high is not None
+        else _BETWEEN_BEFORE.search(text, max(0, start - _BETWEEN_REACH), start)
+    )
     if between is not None:
         bottom = _bare_amount(between.group("low"), price=True)
         if bottom is not None and bottom <= low[0]:
@@ -852,6 +862,30 @@ def _number_then_currency(text: str, m: re.Match[str]) -> list[Money]:
                 amounts = [amounts[0] + minor[0] / 100]
                 end = tail.end()
     return _finish(text, start, end, amounts, currency)
+
+
+def _is_range(
+    text: str,
+    m: re.Match[str],
+    low: tuple[Decimal, int],
+    low_text: str,
+    high: tuple[Decimal, int],
+    high_text: str,
+) -> bool:
+    """Whether the two numbers of an amount are a range. Not when the first is the larger
+    and the second has no scale ("2025 to 300 dollars"); and a comma joins two figures of
+    one range ("thirty-five, forty grand", "fifty, sixty thousand"), not a year, a label or
+    a list: the first must be a whole figure of 10 or more, no year, and the second at most
+    twice it ("in 2019, 500 dollars", "option 2, 300 dollars", "year one, forty thousand
+    dollars" are the second figure alone)."""
+    high_scale = _scale_of(high_text)
+    if low[0] > high[0] and not high_scale:
+        return False
+    if "," not in text[m.end("n3") : m.start("n3b")]:
+        return True
+    bottom = low[0] * (high_scale if high_scale and not _scale_of(low_text) else 1)
+    year = re.fullmatch(r"\d{4}", low_text.strip()) is not None and 1900 <= low[0] <= 2100
+    return low[1] == 0 and not year and low[0] >= 10 and bottom <= high[0] <= 2 * bottom
 
 
 def _after_cue(text: str, m: re.Match[str]) -> list[Money]:

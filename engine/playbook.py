@@ -36,10 +36,10 @@ Schema (keys not listed are an error)::
         examples: [...]                 # required, at least 10 distinct sentences
         counter_examples: [...]         # optional sentences that must NOT match
     competitors:                        # optional; names as the transcript spells them
-      known: [Gong, Chorus, Clari]      # the seller's rivals: every mention is evidence,
-                                        #   by whoever says it, wherever it stands
-      ignore: [Salesforce, Slack]       # never rivals (partners, integrations, tools):
-                                        #   the name finder's guesses of them are dropped
+      known: [Gong, Chorus, Clari]      # the seller's rivals, as spelled (case matters):
+                                        #   every mention is evidence, by whoever says it
+      ignore: [Salesforce, Slack]       # never rivals (partners, integrations, tools), in
+                                        #   any case: the name finder's guesses are dropped
 
 Every problem in a file raises :class:`~engine.errors.ConfigError` with a one-line message
 ``<file>:<line>: <where>: <reason>``, the line being that of the offending YAML node (a syntax
@@ -131,9 +131,9 @@ class TrackerSpec:
 
 @dataclass(frozen=True)
 class CompetitorNames:
-    """The playbook's word on rivals: names that always are (``known``) and never are
-    (``ignore``) competitors, as the transcript spells them (case matters: "Outreach" the
-    vendor, "outreach" the word)."""
+    """The playbook's word on rivals: names that always are (``known``, as the transcript
+    spells them: "Outreach" the vendor, not "outreach" the word) and never are (``ignore``,
+    in any case) competitors."""
 
     known: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()

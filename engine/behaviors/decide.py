@@ -146,15 +146,23 @@ _COMMITMENT = re.compile(
 _CONCESSION = re.compile(
     r"\b(?:waiv\w*|discount\w*|(?:percent|%) off|off (?:the|your|that|this|of|list|our)"
     r"|credit\w*|free|no (?:charge|cost|extra|surcharge|increase|fee)|at no|complimentary"
-    r"|on us|throw(?:ing)? in|threw in|includ\w*|match\w*|meet you|middle|drops?|dropping"
+    r"|on us|throw(?:ing)? in|threw in|match\w*|meet you|middle|drops?|dropping"
     r"|(?:come|comes|bring|brings|take|takes|get|gets|go|goes|knock|round|bump)"
     r"(?: \w+){0,4}? (?:down|lower|off)|lower\w*|reduc\w*|cut\w*"
-    r"|hold (?:you|it|that|this|the|your)|(?:i|we) (?:can|could|'d|would)(?: \w+){0,2}? do"
+    r"|hold (?:you|it|that|this|the|your)|(?:i|we)(?:'d|’d| can| could| would)(?: \w+){0,2}? do"
     r"|do (?:that|it|this) for you|get you to|possible|work with|flex\w*|extend\w*|split"
     r"|absorb|eat (?:that|it|the)|best (?:i|we) can|instead of|lock\w* (?:in|you)"
     r"|price (?:lock|hold|protection)|sweeten|honou?r|levers?)\b",
     re.IGNORECASE,
 )
+# A concession said with a negation before it is a refusal: "I can't come down on that",
+# "there's no flexibility on list", "we don't do credits".
+_REFUSED = re.compile(
+    r"\b(?:no|not|never|can't|can’t|cannot|won't|won’t|don't|don’t|doesn't|doesn’t|couldn't"
+    r"|couldn’t|unable|isn't|isn’t|aren't|aren’t)\b(?:\W+\w+){0,2}\W+$",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^.?!]+[.?!]*")
 _PUSHBACK = re.compile(
     r"\b(?:(?:could|can|would|will|won't|couldn't|can't) (?:you|we|they|ya)"
     r"|any (?:flex\w*|room|wiggle|movement|give|chance)|what if|what about|how about"
@@ -318,13 +326,17 @@ def decide(
                 else not asks_for_information(seg.text)
             ),
         }
-        losers: set[int] = set()
-        rivals = [j for j in (agenda, decision) if stands[j]]
+        # The budget and the decision process settle first, and only a winner that stands
+        # at the end makes a loser: a decision the step beats takes no budget with it.
+        contest = bool(stands[decision] and probs[budget] >= thresholds[budget])
+        budget_wins = contest and margin[budget] >= margin[decision]
+        losers: set[int] = {decision} if budget_wins else set()
+        rivals = [j for j in (agenda, decision) if stands[j] and j not in losers]
         if stands[step] and rivals:
             rival_wins = max(margin[j] for j in rivals) >= margin[step]
-            losers = {step} if rival_wins else set(rivals)
-        if stands[decision] and probs[budget] >= thresholds[budget]:
-            losers.add(decision if margin[budget] >= margin[decision] else budget)
+            losers |= {step} if rival_wins else set(rivals)
+        if contest and not budget_wins and decision not in losers:
+            losers.add(budget)
         for j, head in enumerate(HEADS):
             p = float(probs[j])
             if head == COMPETITOR or p < thresholds[j] or j in losers or not stands.get(j, True):
@@ -409,16 +421,24 @@ def agrees_to_decision(text: str, turn: int, decided: set[int]) -> bool:
 def is_concession(text: str) -> bool:
     """Whether ``text`` has words of a price concession (``_CONCESSION``): "I can waive the
     install", "five percent off", "I can come down to", "we'll hold you at", "I could do
-    twenty-five percent on signing"."""
-    return _CONCESSION.search(text) is not None
+    twenty-five percent on signing" — not refused by a negation just before them ("I can't
+    come down on that", "there's no flexibility on list")."""
+    return any(
+        _REFUSED.search(text, max(0, m.start() - 40), m.start()) is None
+        for m in _CONCESSION.finditer(text)
+    )
 
 
 def asks_for_information(text: str) -> bool:
     """A question that asks neither for a concession nor pushes back ("What does fixed fee
     look like?", "Per month?", "And what are we paying now?"): no pricing objection,
     unlike "Is there any flex on the hours?", "Could you do something on that?" or "Why
-    would we pay more for the same thing?" (``_PUSHBACK``)."""
-    return "?" in text and _PUSHBACK.search(text) is None
+    would we pay more for the same thing?" (``_PUSHBACK``). Every sentence of it is such a
+    question or says nothing ("Hmm. And what are we paying now?"); a statement beside the
+    question may be the objection ("That's way over our budget. What's the breakdown?")."""
+    if "?" not in text or _PUSHBACK.search(text) is not None:
+        return False
+    return all("?" in s or is_thin(s) for s in _SENTENCE.findall(text) if s.strip())
 
 
 def is_quantified(text: str) -> bool:

@@ -483,6 +483,26 @@ def test_a_segment_is_a_budget_or_a_decision_process_not_both(
     assert [d.behavior for d in out if d.behavior != "rep_question"] == [kept]
 
 
+@pytest.mark.parametrize(
+    ("step", "decision", "budget", "kept"),
+    [
+        # the step beats the decision, which then takes no budget with it
+        (0.95, 0.8, 0.7, {"next_step_dated", "budget_discussed"}),
+        # the budget beats the decision, which then beats no step
+        (0.8, 0.9, 0.95, {"next_step_dated", "budget_discussed"}),
+        # the decision beats both
+        (0.7, 0.95, 0.6, {"decision_process_confirmed"}),
+    ],
+)
+def test_only_a_winner_that_stands_makes_a_loser(
+    step: float, decision: float, budget: float, kept: set[str]
+) -> None:
+    segments = [seg(0, "Let's get the partners on a call on Friday about the budget.")]
+    p = probs({HEADS.index("next_step"): step, DECISION: decision, BUDGET: budget})
+    out = decide(segments, p, thresholds(0.5), [True])
+    assert {d.behavior for d in out if d.behavior != "rep_question"} == kept
+
+
 def test_a_reps_pricing_objection_stands_only_where_the_rep_concedes() -> None:
     objection = HEADS.index("pricing_objection")
     segments = [
@@ -507,6 +527,8 @@ def test_a_reps_pricing_objection_stands_only_where_the_rep_concedes() -> None:
         ("Could you do something on that?", False),
         ("Why would we pay more for the same thing?", False),
         ("That's more than we pay now.", False),  # no question
+        ("Hmm. And what are we paying now?", True),
+        ("That's way over our budget. What's the breakdown?", False),  # the statement objects
     ],
 )
 def test_a_question_that_only_asks_for_information(text: str, asks: bool) -> None:
@@ -533,6 +555,8 @@ def test_a_prospects_question_for_information_is_no_pricing_objection() -> None:
         "Net forty-five I can do.",
         "I can come down to a hundred and thirty-eight.",
         "We'll throw in the training.",
+        "We'd do ten percent.",
+        "I can't go lower on the monthly, but that I can do.",
     ],
 )
 def test_words_of_a_concession(text: str) -> None:
@@ -545,6 +569,10 @@ def test_words_of_a_concession(text: str) -> None:
         "We'd propose a hundred and forty-five thousand for the year.",
         "When you say it took eleven days, what tipped you off in the end?",
         "That's fair, and I'd never talk you out of building a team.",
+        "I can't come down on that.",  # refusals
+        "There's no flexibility on the list price.",
+        "We don't do credits.",
+        "That includes onboarding and support.",  # value defence
     ],
 )
 def test_no_concession(text: str) -> None:

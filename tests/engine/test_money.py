@@ -82,6 +82,13 @@ MONEY: list[tuple[str, list[tuple[float, str | None, str | None]]]] = [
     ("between four and six dollars per employee", [(4, "USD", "employee"), (6, "USD", "employee")]),
     ("between the team and 500 dollars", [(500, "USD", None)]),
     ("in 2019, 500 dollars", [(500, "USD", None)]),
+    # a comma joins a range's two figures, not a year, a label or a list
+    ("Back in 2019, fifty thousand dollars was the budget.", [(50_000, "USD", None)]),
+    ("Year one, forty thousand dollars, then forty-five.", [(40_000, "USD", None)]),
+    ("Option 2, 300 dollars a month.", [(300, "USD", "month")]),
+    ("twelve, 1500 dollars", [(1_500, "USD", None)]),
+    ("fifty, sixty thousand dollars", [(50_000, "USD", None), (60_000, "USD", None)]),
+    ("between you and me, it's between 40 and 50 dollars", [(40, "USD", None), (50, "USD", None)]),
     # a figure after a price word: no currency said
     ("the budget is a hundred and fifty thousand", [(150_000, None, None)]),
     ("it costs us about 5k a month", [(5_000, None, "month")]),

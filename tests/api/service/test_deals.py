@@ -288,3 +288,9 @@ def test_a_team_playbook_from_the_playbook_folder(
     ledger = world.get("rep", f"/deals/{deal['id']}/ledger").json()
     assert ledger["playbook"] == "team-discovery"
     assert {b["behavior"] for b in ledger["behaviors"]} == {"agenda_set", "competitor_mentioned"}
+
+    # a folder setting that names no folder is the server's fault, and no path leaks out
+    monkeypatch.setenv(PLAYBOOK_DIR_ENV, str(tmp_path / "gone"))
+    response = world.post("rep", "/deals", json={"name": "Z"})
+    assert_problem(response, 500, "playbook folder")
+    assert str(tmp_path) not in response.text
