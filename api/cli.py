@@ -30,6 +30,13 @@ def _analyze_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--vtt", type=Path, metavar="OUT", help="write a WebVTT transcript")
     p.add_argument("--call-start", metavar="ISO8601", help="call start with UTC offset")
     p.add_argument("--tz", metavar="IANA_ZONE", help="time zone of the call")
+    p.add_argument(
+        "--currency",
+        type=str.upper,
+        metavar="CODE",
+        help="ISO 4217 code of the call's money (e.g. AUD): amounts said without a currency, "
+        "and plain dollars when it is a dollar, take it",
+    )
     p.add_argument("--rep", metavar="NAME", help="the rep's name in a named transcript")
     p.add_argument("--speakers", type=int, metavar="N", help="number of speakers, if known")
     p.add_argument(
@@ -76,6 +83,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
         call_id=args.call_id,
         call_start=args.call_start,
         timezone=args.tz,
+        currency=args.currency,
         playbook=args.playbook,
         behaviors=not args.no_behaviors,
     )

@@ -157,6 +157,7 @@ class CallOut(Out):
     call_start: str | None
     started_at: datetime
     timezone: str | None
+    currency: str | None
     participants: list[dict[str, Any]]
     media_kind: str
     media_format: str

@@ -120,6 +120,9 @@ class Call(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow)
     """call_start in UTC, or the upload time when none was given: orders and filters calls."""
     timezone: str | None = Field(default=None, max_length=64)
+    currency: str | None = Field(default=None, max_length=3)
+    """ISO 4217 code of the call's money, as given: amounts said without a currency (and
+    plain dollars, when it is a dollar) take it."""
     participants: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )

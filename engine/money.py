@@ -90,6 +90,7 @@ __all__ = [
     "Money",
     "find_figures",
     "find_money",
+    "in_currency",
     "in_thousands",
     "main_currency",
     "most_named_currency",
@@ -707,6 +708,23 @@ def most_named_currency(found: Iterable[Sequence[Money]]) -> str | None:
             if money.currency is not None:
                 counts[money.currency] = counts.get(money.currency, 0) + 1
     return max(counts, key=lambda c: counts[c]) if counts else None
+
+
+DOLLARS = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD"})
+"""The currencies a plain "$", "dollars" or "bucks" may mean."""
+CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+_NAMED_US = re.compile(r"\b(?:us|u\.s\.|usd|american)\b|us\$", re.IGNORECASE)
+
+
+def in_currency(money: Money, currency: str | None) -> str | None:
+    """The currency of ``money`` in a call whose money is ``currency`` (the deal's): an
+    amount said without one takes it, and so does a plain dollar when ``currency`` is a
+    dollar ("fifty dollars" in a Canadian deal is CAD; "fifty US dollars" stays USD)."""
+    if money.currency is None:
+        return currency
+    if money.currency == "USD" and currency in DOLLARS and not _NAMED_US.search(money.text):
+        return currency
+    return money.currency
 
 
 SHORTHAND_NEAR = 3.0

@@ -172,6 +172,10 @@ class AnalyzeOptions:
     """ISO 8601 with a UTC offset; relative dates resolve against it."""
     timezone: str | None = None
     """IANA zone name of the call, e.g. ``Europe/Berlin``."""
+    currency: str | None = None
+    """ISO 4217 code of the call's money (the deal's): amounts said without a currency take
+    it, and a plain dollar ("$", "dollars") is it when it is a dollar (AUD, CAD, ...); None
+    takes the currency the call names most often."""
     playbook: str | None = None
     """Bundled playbook name or YAML path for the scorecard; None means ``discovery``."""
     behaviors: bool = True

@@ -28,6 +28,7 @@ from engine.attribution import (
 from engine.behaviors.language import looks_english
 from engine.errors import ConfigError, InputError
 from engine.metrics import compute_metrics, talk_seconds
+from engine.money import CURRENCY_CODE
 from engine.roles import apply_roles, assign_roles
 from engine.scorecard import build_scorecard
 from engine.types import (
@@ -266,6 +267,7 @@ def _finish(
                 call_id=call_id,
                 call_start=call_start,
                 timezone=options.timezone,
+                currency=options.currency,
                 playbook=playbook,
                 models=behavior_models,
                 progress=stages.hook,
@@ -389,6 +391,10 @@ def _check_options(options: AnalyzeOptions) -> None:
             raise ConfigError(
                 f"--call-start {options.call_start!r} needs a UTC offset (e.g. +01:00 or Z)"
             )
+    if options.currency is not None and not CURRENCY_CODE.fullmatch(options.currency):
+        raise ConfigError(
+            f"--currency {options.currency!r} is not an ISO 4217 code (e.g. USD, EUR, AUD)"
+        )
     if options.timezone is not None:
         try:
             ZoneInfo(options.timezone)

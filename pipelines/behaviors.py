@@ -81,11 +81,13 @@ def detect_behaviors(
     call_id: str,
     call_start: str | None = None,
     timezone: str | None = None,
+    currency: str | None = None,
     playbook: Playbook | None = None,
     models: BehaviorModels | None = None,
     progress: ProgressHook | None = None,
 ) -> tuple[Evidence, ...]:
-    """Evidence of every behavior in ``utterances``, in call order. Deterministic."""
+    """Evidence of every behavior in ``utterances``, in call order; ``currency``: the call's
+    (``AnalyzeOptions.currency``). Deterministic."""
     models = models or load_behavior_models()
     segments = segment_utterances(utterances)
     if not segments:
@@ -110,7 +112,9 @@ def detect_behaviors(
     if progress:
         progress("behaviors", 0.8)
     clock = call_clock(call_start, timezone)
-    return _evidence(detections, segments, utterances, call_id, clock, models, trackers, rivals)
+    return _evidence(
+        detections, segments, utterances, call_id, clock, models, trackers, rivals, currency
+    )
 
 
 def _decisions(
@@ -219,13 +223,15 @@ def _evidence(
     models: BehaviorModels,
     trackers: Sequence[TrackerModel],
     rivals: Sequence[CompetitorMention],
+    call_currency: str | None = None,
 ) -> tuple[Evidence, ...]:
     """Evidence records of ``detections`` (in call order); ``rivals``: the competitor
-    mentions found. An amount said without a currency takes the one the call names most
-    often; a budget's figure is read by the amounts said before it, with a currency or
-    as earlier budgets' figures (``engine.money.in_thousands``)."""
+    mentions found. An amount said without a currency takes ``call_currency`` when the user
+    set the call's, else the one the call names most often; a budget's figure is read by
+    the amounts said before it, with a currency or as earlier budgets' figures
+    (``engine.money.in_thousands``)."""
     said = [find_money(u.text) for u in utterances]
-    currency = most_named_currency(said)
+    currency = call_currency or most_named_currency(said)
     amounts = [m.amount for money in said for m in money]
     amounts_before = list(accumulate(len(money) for money in [[], *said]))
     named = _rivals_by_turn(rivals, segments)
@@ -251,6 +257,7 @@ def _evidence(
             currency=currency,
             turn_text=utterance.text,
             rivals=named.get(seg.utterance_index, ()),
+            call_currency=call_currency,
             earlier_amounts=(
                 amounts[: amounts_before[seg.utterance_index]] + budget_amounts
                 if d.behavior == BUDGET

@@ -63,6 +63,13 @@ _UPLOAD_FORM = {
                         "rep_id": {"type": "integer", "description": "default: the caller"},
                         "call_start": {"type": "string", "description": "ISO 8601 with offset"},
                         "timezone": {"type": "string", "description": "IANA zone"},
+                        "currency": {
+                            "type": "string",
+                            "pattern": "^[A-Z]{3}$",
+                            "description": "ISO 4217 code of the call's money (e.g. AUD): "
+                            "amounts said without one, and plain dollars when it is a "
+                            "dollar, take it",
+                        },
                         "title": {"type": "string"},
                         "rep_name": {
                             "type": "string",
@@ -121,6 +128,7 @@ class _Form(In):
     rep_id: Id | None = None
     call_start: str | None = Field(default=None, max_length=64)
     timezone: str | None = Field(default=None, max_length=64)
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     title: str = Field(default="", max_length=300)
     rep_name: str | None = Field(default=None, max_length=200)
     participants: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
@@ -210,6 +218,7 @@ def _register(
             call_start=form.call_start,
             started_at=started_at,
             timezone=form.timezone,
+            currency=form.currency,
             participants=form.participants,
             rep_name=form.rep_name,
             media_kind=sniffed.kind,

@@ -11,7 +11,14 @@ from typing import Any
 
 from engine.behaviors.decide import step_dates
 from engine.dates import find_date_expressions, resolve_date
-from engine.money import Money, find_figures, find_money, in_thousands, words_to_number
+from engine.money import (
+    Money,
+    find_figures,
+    find_money,
+    in_currency,
+    in_thousands,
+    words_to_number,
+)
 from engine.types import Role
 
 
@@ -81,6 +88,7 @@ def extract_fields(
     turn_text: str | None = None,
     rivals: Sequence[str] = (),
     earlier_amounts: Sequence[float] = (),
+    call_currency: str | None = None,
 ) -> dict[str, Any] | None:
     """The fields of ``behavior`` found in ``text``; None when the behavior cannot stand
     without a field that is missing (a competitor with no name: ``rivals``, the names
@@ -92,7 +100,9 @@ def extract_fields(
     when the segment says none, the first of its turn (``turn_text``): "Plus the migration
     fee. That's two thousand nine hundred." is one turn about one price. A budget's figure
     said with no currency or rate may be shorthand for thousands, read by the amounts said
-    before it in the call (``earlier_amounts``, ``engine.money.in_thousands``)."""
+    before it in the call (``earlier_amounts``, ``engine.money.in_thousands``). With
+    ``call_currency`` (the deal's, set by the user), amounts said without a currency and
+    plain dollars take it instead (``engine.money.in_currency``)."""
     if behavior == "agenda_set":
         return _agenda(text)
     if behavior == "budget_discussed":
@@ -100,7 +110,7 @@ def extract_fields(
         for said in (text, turn_text) if turn_text else (text,):
             first = _first_money(said, bare=True)
             if first is not None:
-                fields.update(_money_fields(first, currency))
+                fields.update(_money_fields(first, currency, call_currency))
                 if first.currency is None and first.per is None:
                     fields["amount"] = in_thousands(first.amount, earlier_amounts)
                 break
@@ -125,7 +135,7 @@ def extract_fields(
     if behavior == "pain_quantified":
         first = _first_money(text)
         if first is not None:
-            return _money_fields(first, currency)
+            return _money_fields(first, currency, call_currency)
         m = _QUANTITY.search(text)
         if m:
             return {"amount": _number(m.group(1)), "unit": m.group(2).lower()}
@@ -163,8 +173,9 @@ def _first_money(text: str, *, bare: bool = False) -> Money | None:
     return found[0] if found else None
 
 
-def _money_fields(money: Money, currency: str | None) -> dict[str, Any]:
-    out: dict[str, Any] = {"amount": money.amount, "currency": money.currency or currency}
+def _money_fields(money: Money, currency: str | None, call_currency: str | None) -> dict[str, Any]:
+    said = in_currency(money, call_currency) if call_currency else money.currency
+    out: dict[str, Any] = {"amount": money.amount, "currency": said or currency}
     if money.per:
         out["per"] = money.per
     return out

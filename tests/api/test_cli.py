@@ -53,6 +53,7 @@ BAD_CASES: Mapping[str, BadCase] = {
         _analyze_path(DISCOVERY, "--call-start", "2026-03-02T15:00:00"), 2, "offset"
     ),
     "bad tz": BadCase(_analyze_path(DISCOVERY, "--tz", "Mars/Olympus"), 2, "Mars/Olympus"),
+    "bad currency": BadCase(_analyze_path(DISCOVERY, "--currency", "dollars"), 2, "ISO 4217"),
     "zero speakers": BadCase(_analyze_path(DISCOVERY, "--speakers", "0"), 2, "--speakers"),
     "unknown rep": BadCase(_analyze_path(DISCOVERY, "--rep", "Nobody"), 2, "Nobody"),
     "unwritable json": BadCase(

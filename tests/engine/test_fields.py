@@ -363,3 +363,17 @@ def test_a_budget_figure_in_shorthand_takes_the_thousands_of_the_amounts_said_be
         earlier_amounts=said_before,
     )
     assert out is not None and out["amount"] == 130
+
+
+def test_the_calls_currency_names_plain_dollars_and_unnamed_amounts() -> None:
+    def amount(text: str, call_currency: str | None) -> tuple[Any, Any]:
+        out = extract_fields(
+            "budget_discussed", text, "rep", (), CLOCK, currency="USD", call_currency=call_currency
+        )
+        assert out is not None
+        return out.get("amount"), out.get("currency")
+
+    assert amount("It's four hundred and ten dollars a month.", None) == (410, "USD")
+    assert amount("It's four hundred and ten dollars a month.", "AUD") == (410, "AUD")
+    assert amount("We'd propose a hundred and forty-five thousand.", "CAD") == (145_000, "CAD")
+    assert amount("It's twenty euros a seat.", "CAD") == (20, "EUR")

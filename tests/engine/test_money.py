@@ -13,6 +13,7 @@ from engine.money import (
     Money,
     find_figures,
     find_money,
+    in_currency,
     in_thousands,
     main_currency,
     words_to_number,
@@ -237,3 +238,23 @@ def test_a_figure_is_read_in_thousands_when_the_calls_amounts_are(
     amount: float, earlier: list[float], expected: float
 ) -> None:
     assert in_thousands(amount, earlier) == expected
+
+
+@pytest.mark.parametrize(
+    ("said", "call_currency", "expected"),
+    [
+        ("fifty dollars", "AUD", "AUD"),  # a plain dollar in an Australian deal
+        ("$50", "CAD", "CAD"),
+        ("fifty US dollars", "AUD", "USD"),  # said as American
+        ("US$50", "CAD", "USD"),
+        ("fifty dollars", "EUR", "USD"),  # a euro deal's dollars are still dollars
+        ("fifty euros", "AUD", "EUR"),
+        ("the budget is fifty thousand", "AUD", "AUD"),  # no currency said
+        ("fifty dollars", None, "USD"),
+    ],
+)
+def test_a_calls_currency_names_its_plain_dollars_and_its_unnamed_amounts(
+    said: str, call_currency: str | None, expected: str
+) -> None:
+    [money] = find_money(said)
+    assert in_currency(money, call_currency) == expected

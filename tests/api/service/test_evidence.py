@@ -272,3 +272,24 @@ def test_exports(world: World) -> None:
         "admin", "/evidence/export", params={"format": "json", "status": "confirmed"}
     ).text.splitlines()
     assert [json.loads(line)["id"] for line in confirmed] == [yes["id"]]
+
+
+def test_a_calls_currency_is_its_amounts(world: World) -> None:
+    # pricing_call.json: "Our budget for this is around forty thousand a year." (no currency)
+    plain = world.analyzed("rep", TRANSCRIPTS / "pricing_call.json")
+    assert plain["currency"] is None
+    content = (TRANSCRIPTS / "pricing_call.json").read_bytes().replace(b"ninety", b"sixty")
+    aud = world.analyzed("rep", TRANSCRIPTS / "pricing_call.json", content=content, currency="AUD")
+    assert aud["currency"] == "AUD"
+
+    def budget_currencies(call: dict[str, Any]) -> set[Any]:
+        found = items(world, "rep", call_id=call["id"], behavior="budget_discussed")
+        return {e["fields"].get("currency") for e in found if e["fields"].get("amount")}
+
+    assert budget_currencies(plain) == {None}
+    assert budget_currencies(aud) == {"AUD"}
+    response = world.upload(
+        "rep", TRANSCRIPTS / "pricing_call.json", content=content + b" ", currency="dollars"
+    )
+    assert response.status_code == 422, response.text
+    assert "currency" in response.json()["detail"]
