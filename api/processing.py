@@ -126,7 +126,7 @@ def run_job(settings: Settings, job_id: int, worker: str) -> bool:
             call_id=f"call-{call.id}",
             call_start=call.call_start,
             timezone=call.timezone,
-            currency=call.currency,
+            currency=call.currency or (deal.currency if deal else None),
             rep=call.rep_name,
             playbook=deal.playbook if deal else settings.default_playbook,
         )

@@ -84,7 +84,14 @@ class TokenOut(BaseModel):
 class DealIn(In):
     name: str = Field(min_length=1, max_length=300)
     external_id: str | None = Field(default=None, min_length=1, max_length=200)
-    playbook: str | None = Field(default=None, description="bundled name; default discovery")
+    playbook: str | None = Field(
+        default=None, description="a bundled or team playbook's name; default discovery"
+    )
+    currency: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code of the deal's money; its calls uploaded without one take it",
+    )
     stage: str | None = Field(default=None, max_length=100)
     owner_id: Id | None = None
 
@@ -92,6 +99,11 @@ class DealIn(In):
 class DealPatch(In):
     name: str | None = Field(default=None, min_length=1, max_length=300)
     playbook: str | None = None
+    currency: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code of the deal's money; its calls uploaded without one take it",
+    )
     owner_id: Id | None = None
 
 
@@ -101,6 +113,7 @@ class DealOut(Out):
     external_id: str | None
     stage: str | None
     playbook: str
+    currency: str | None
     owner_id: int | None
     created_at: datetime
 

@@ -79,6 +79,8 @@ class Deal(SQLModel, table=True):
     name: str = Field(max_length=300)
     stage: str | None = Field(default=None, max_length=100)
     playbook: str = Field(max_length=300)
+    currency: str | None = Field(default=None, max_length=3)
+    """ISO 4217 code of the deal's money: its calls uploaded without one take it."""
     owner_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     criteria_met: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     """Exit criteria met at the last ledger update; a change fires deal.criteria_changed."""
@@ -121,8 +123,8 @@ class Call(SQLModel, table=True):
     """call_start in UTC, or the upload time when none was given: orders and filters calls."""
     timezone: str | None = Field(default=None, max_length=64)
     currency: str | None = Field(default=None, max_length=3)
-    """ISO 4217 code of the call's money, as given: amounts said without a currency (and
-    plain dollars, when it is a dollar) take it."""
+    """ISO 4217 code of the call's money, as given (else its deal's): amounts said without
+    a currency (and plain dollars, when it is a dollar) take it."""
     participants: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )

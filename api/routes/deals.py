@@ -68,6 +68,7 @@ def create_deal(
         name=body.name,
         external_id=body.external_id,
         playbook=_check_playbook(body.playbook or settings.default_playbook),
+        currency=body.currency,
         owner_id=_check_owner(session, principal, body.owner_id or principal.user_id),
     )
     if body.stage is not None:
@@ -136,6 +137,8 @@ def patch_deal(deal_id: int, body: DealPatch, session: SessionDep, principal: Pr
         deal.name = body.name
     if body.owner_id is not None:
         deal.owner_id = _check_owner(session, principal, body.owner_id)
+    if body.currency is not None:
+        deal.currency = body.currency
     if body.playbook is not None and body.playbook != deal.playbook:
         deal.playbook = _check_playbook(body.playbook)
         session.add(deal)

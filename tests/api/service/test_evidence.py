@@ -274,7 +274,7 @@ def test_exports(world: World) -> None:
     assert [json.loads(line)["id"] for line in confirmed] == [yes["id"]]
 
 
-def test_a_calls_currency_is_its_amounts(world: World) -> None:
+def test_a_calls_or_its_deals_currency_is_its_amounts(world: World) -> None:
     # pricing_call.json: "Our budget for this is around forty thousand a year." (no currency)
     plain = world.analyzed("rep", TRANSCRIPTS / "pricing_call.json")
     assert plain["currency"] is None
@@ -293,3 +293,25 @@ def test_a_calls_currency_is_its_amounts(world: World) -> None:
     )
     assert response.status_code == 422, response.text
     assert "currency" in response.json()["detail"]
+
+    # a deal's currency is its calls' when they come without one; a call's own wins
+    deal = world.post("rep", "/deals", json={"name": "Sydney", "currency": "NZD"}).json()
+    assert deal["currency"] == "NZD"
+    patched = world.client.patch(
+        f"/api/v1/deals/{deal['id']}", headers=world.headers("rep"), json={"currency": "CAD"}
+    )
+    assert patched.status_code == 200 and patched.json()["currency"] == "CAD"
+    on_deal = world.analyzed(
+        "rep", TRANSCRIPTS / "pricing_call.json", content=content + b"\n", deal_id=deal["id"]
+    )
+    assert on_deal["currency"] is None and budget_currencies(on_deal) == {"CAD"}
+    own = world.analyzed(
+        "rep",
+        TRANSCRIPTS / "pricing_call.json",
+        content=content + b"\n\n",
+        deal_id=deal["id"],
+        currency="AUD",
+    )
+    assert budget_currencies(own) == {"AUD"}
+    bad = world.post("rep", "/deals", json={"name": "X", "currency": "aud"})
+    assert bad.status_code == 422, bad.text
