@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, field_validator
 
 RoleName = Literal["admin", "manager", "rep"]
 Verdict = Literal["confirmed", "rejected"]
@@ -15,6 +15,12 @@ MAX_ID = 2**31 - 1
 """The largest row id (ids are 32-bit integers); a larger number names no row, and SQLite
 cannot even bind one past 64 bits."""
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+CurrencyCode = Annotated[
+    str,
+    BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
+    Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code (any case), e.g. AUD"),
+]
+"""A currency as a client may give it: " aud" is AUD."""
 NO_NUL = r"^[^\x00]*$"
 """Text the database stores holds no NUL character (PostgreSQL refuses one)."""
 
@@ -87,10 +93,8 @@ class DealIn(In):
     playbook: str | None = Field(
         default=None, description="a bundled or team playbook's name; default discovery"
     )
-    currency: str | None = Field(
-        default=None,
-        pattern=r"^[A-Z]{3}$",
-        description="ISO 4217 code of the deal's money; its calls uploaded without one take it",
+    currency: CurrencyCode | None = Field(
+        default=None, description="the deal's money; its calls uploaded without one take it"
     )
     stage: str | None = Field(default=None, max_length=100)
     owner_id: Id | None = None
@@ -99,10 +103,8 @@ class DealIn(In):
 class DealPatch(In):
     name: str | None = Field(default=None, min_length=1, max_length=300)
     playbook: str | None = None
-    currency: str | None = Field(
-        default=None,
-        pattern=r"^[A-Z]{3}$",
-        description="ISO 4217 code of the deal's money; its calls uploaded without one take it",
+    currency: CurrencyCode | None = Field(
+        default=None, description="the deal's money; its calls uploaded without one take it"
     )
     owner_id: Id | None = None
 

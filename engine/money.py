@@ -713,7 +713,7 @@ def most_named_currency(found: Iterable[Sequence[Money]]) -> str | None:
 DOLLARS = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD"})
 """The currencies a plain "$", "dollars" or "bucks" may mean."""
 CURRENCY_CODE = re.compile(r"[A-Z]{3}")
-_NAMED_US = re.compile(r"\b(?:us|u\.s\.|usd|american)\b|us\$", re.IGNORECASE)
+_NAMED_US = re.compile(r"(?<![a-z])(?:us|u\.s\.?|usd|american)(?![a-z])", re.IGNORECASE)
 
 
 def in_currency(money: Money, currency: str | None) -> str | None:

@@ -35,7 +35,17 @@ from api.routes.common import (
     page,
     utc_moment,
 )
-from api.schemas import CallOut, Id, In, JobOut, Page, ScorecardItemOut, ScorecardOut, UploadOut
+from api.schemas import (
+    CallOut,
+    CurrencyCode,
+    Id,
+    In,
+    JobOut,
+    Page,
+    ScorecardItemOut,
+    ScorecardOut,
+    UploadOut,
+)
 from api.settings import Settings
 from api.sniff import Sniffed, probe_media, sniff_file
 from api.storage import new_temp_file
@@ -128,7 +138,7 @@ class _Form(In):
     rep_id: Id | None = None
     call_start: str | None = Field(default=None, max_length=64)
     timezone: str | None = Field(default=None, max_length=64)
-    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    currency: CurrencyCode | None = None
     title: str = Field(default="", max_length=300)
     rep_name: str | None = Field(default=None, max_length=200)
     participants: list[dict[str, Any]] = Field(default_factory=list, max_length=100)

@@ -137,7 +137,7 @@ def patch_deal(deal_id: int, body: DealPatch, session: SessionDep, principal: Pr
         deal.name = body.name
     if body.owner_id is not None:
         deal.owner_id = _check_owner(session, principal, body.owner_id)
-    if body.currency is not None:
+    if "currency" in body.model_fields_set:  # null clears it
         deal.currency = body.currency
     if body.playbook is not None and body.playbook != deal.playbook:
         deal.playbook = _check_playbook(body.playbook)

@@ -247,6 +247,9 @@ def test_a_figure_is_read_in_thousands_when_the_calls_amounts_are(
         ("$50", "CAD", "CAD"),
         ("fifty US dollars", "AUD", "USD"),  # said as American
         ("US$50", "CAD", "USD"),
+        ("fifty U.S. dollars", "AUD", "USD"),
+        ("U.S.$50", "AUD", "USD"),
+        ("fifty dollars per user", "AUD", "AUD"),  # "us" inside a word names nothing
         ("fifty dollars", "EUR", "USD"),  # a euro deal's dollars are still dollars
         ("fifty euros", "AUD", "EUR"),
         ("the budget is fifty thousand", "AUD", "AUD"),  # no currency said

@@ -295,8 +295,8 @@ def test_a_calls_or_its_deals_currency_is_its_amounts(world: World) -> None:
     assert "currency" in response.json()["detail"]
 
     # a deal's currency is its calls' when they come without one; a call's own wins
-    deal = world.post("rep", "/deals", json={"name": "Sydney", "currency": "NZD"}).json()
-    assert deal["currency"] == "NZD"
+    deal = world.post("rep", "/deals", json={"name": "Sydney", "currency": " nzd"}).json()
+    assert deal["currency"] == "NZD"  # any case, as the CLI takes it
     patched = world.client.patch(
         f"/api/v1/deals/{deal['id']}", headers=world.headers("rep"), json={"currency": "CAD"}
     )
@@ -313,5 +313,9 @@ def test_a_calls_or_its_deals_currency_is_its_amounts(world: World) -> None:
         currency="AUD",
     )
     assert budget_currencies(own) == {"AUD"}
-    bad = world.post("rep", "/deals", json={"name": "X", "currency": "aud"})
+    bad = world.post("rep", "/deals", json={"name": "X", "currency": "dollars"})
     assert bad.status_code == 422, bad.text
+    cleared = world.client.patch(
+        f"/api/v1/deals/{deal['id']}", headers=world.headers("rep"), json={"currency": None}
+    )
+    assert cleared.status_code == 200 and cleared.json()["currency"] is None
