@@ -190,9 +190,18 @@ def team_playbooks() -> dict[str, Path]:
     folder = Path(value)
     if not folder.is_dir():
         raise ConfigError(f"{PLAYBOOK_DIR_ENV}: no such folder: {folder}")
-    return {
-        p.stem.lower(): p for p in sorted(folder.glob("*.yaml")) if p.is_file() and p.stem.strip()
-    }
+    return dict(_team_listing(str(folder), folder.stat().st_mtime_ns))
+
+
+@lru_cache(maxsize=8)
+def _team_listing(folder: str, mtime_ns: int) -> tuple[tuple[str, Path], ...]:
+    """The folder's playbooks as listed at this modification time: every deal's ledger asks
+    for its playbook, and the folder is listed again only when a file comes or goes."""
+    return tuple(
+        (p.stem.lower(), p)
+        for p in sorted(Path(folder).glob("*.yaml"))
+        if p.is_file() and p.stem.strip()
+    )
 
 
 def available_playbooks() -> list[str]:
