@@ -23,6 +23,15 @@ def enqueue(session: Session, call: Call) -> Job:
     return job
 
 
+def pending(session: Session, call_id: int) -> Job | None:
+    """The call's job that is queued or running, if any (the newest)."""
+    return session.exec(
+        select(Job)
+        .where(col(Job.call_id) == call_id, col(Job.status).in_(("queued", "running")))
+        .order_by(col(Job.id).desc())
+    ).first()
+
+
 def _claimable(now_: datetime) -> ColumnElement[bool]:
     return or_(
         col(Job.status) == "queued",

@@ -322,14 +322,29 @@ def get_call(call_id: int, session: SessionDep, principal: PrincipalDep) -> Resp
 class CallPatch(In):
     deal_id: Id | None = None
     title: str | None = Field(default=None, max_length=300)
+    currency: CurrencyCode | None = Field(
+        default=None,
+        description="counts from the next analysis (POST /calls/{id}/jobs); null clears",
+    )
+    rep_name: str | None = Field(
+        default=None,
+        max_length=200,
+        description="the rep's name as the transcript or diarization gives it; counts from the "
+        "next analysis; null lets the engine tell the rep again",
+    )
 
 
 @router.patch("/calls/{call_id}", response_model=CallOut)
 def patch_call(call_id: int, body: CallPatch, session: SessionDep, principal: PrincipalDep) -> Call:
-    """Attach a call to a deal (or move it); the deals' ledgers follow."""
+    """Attach a call to a deal (or move it); the deals' ledgers follow. A new currency or
+    rep name counts from the call's next analysis."""
     call = get_visible(session, Call, call_id, access.calls(principal), "call")
     if body.title is not None:
         call.title = body.title
+    if "currency" in body.model_fields_set:
+        call.currency = body.currency
+    if "rep_name" in body.model_fields_set:
+        call.rep_name = body.rep_name
     if "deal_id" in body.model_fields_set and body.deal_id != call.deal_id:
         before = session.get(Deal, call.deal_id) if call.deal_id else None
         after = (
@@ -398,6 +413,38 @@ def get_scorecard(call_id: int, session: SessionDep, principal: PrincipalDep) ->
 def list_call_jobs(call_id: int, session: SessionDep, principal: PrincipalDep) -> list[Job]:
     get_visible(session, Call, call_id, access.calls(principal), "call")
     return list(session.exec(select(Job).where(Job.call_id == call_id).order_by(col(Job.id))))
+
+
+@router.post("/calls/{call_id}/jobs", response_model=JobOut, status_code=202)
+def reanalyze_call(
+    call_id: int,
+    response: Response,
+    session: Annotated[Session, Depends(get_session)],
+    principal: PrincipalDep,
+    dispatcher: Annotated[Dispatcher, Depends(get_dispatcher)],
+) -> Job:
+    """Analyze the call again, with the call's and its deal's settings as they are now
+    (currency, rep name, playbook) and the engine as it is now. Reviewed evidence keeps its
+    verdict; unreviewed evidence the new analysis does not find again goes. A job still
+    queued for the call is the one answered; one running is a conflict."""
+    call = get_visible(session, Call, call_id, access.calls(principal), "call")
+    # Two requests at once take turns on the call row (PostgreSQL; SQLite writes one at a
+    # time anyway), so the second finds the first's job instead of queuing another.
+    session.refresh(call, with_for_update=True)
+    pending = job_queue.pending(session, call_id)
+    if pending is not None and pending.status == "running":
+        raise Problem(
+            409, f"call {call_id} is being analyzed (job {pending.id}); ask again when it is done"
+        )
+    job = pending or job_queue.enqueue(session, call)
+    call.status = "queued"
+    call.error = None
+    session.add(call)
+    session.commit()
+    assert job.id is not None
+    dispatcher.submit(job.id)
+    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+    return job
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, tags=["jobs"])

@@ -107,6 +107,11 @@ MATRIX: dict[str, tuple[Row, Row]] = {
         row(200, 200, 200, 404, 404),
         row(200, 404, 404, 200, 404),
     ),
+    # analyzing a call again: each allowed caller's job is waited for before the next asks
+    "POST /api/v1/calls/{call_id}/jobs": (
+        row(202, 202, 202, 404, 404),
+        row(202, 404, 404, 202, 404),
+    ),
     "GET /api/v1/jobs/{job_id}": (row(200, 200, 200, 404, 404), row(200, 404, 404, 200, 404)),
     # the seeded jobs are done: retrying one is a conflict for whoever may see it
     "POST /api/v1/jobs/{job_id}/retry": (
@@ -217,6 +222,9 @@ def _call(seeded: Seeded, route: str, side: Side, role: str) -> tuple[int, str]:
     url = template.format(**ids)
     body = BODIES[route](side, role) if route in BODIES else {}
     response = seeded.world.client.request(method, url, headers=_headers(seeded, role), **body)
+    if route == "POST /api/v1/calls/{call_id}/jobs" and response.status_code == 202:
+        # the seeded call analyzed again (the same evidence); the next caller finds it done
+        assert seeded.world.wait_job(response.json()["id"])["status"] == "done"
     return response.status_code, response.text[:200]
 
 

@@ -1,5 +1,5 @@
 """Jobs: progress while a call is analyzed, a failure recorded with its reason (and only on
-its own call), and retrying a failed job."""
+its own call), retrying a failed job, and analyzing a call again with new settings."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ import io
 import os
 import time
 import wave
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
+from sqlmodel import Session, col
 
+from api.db import get_engine
+from api.tables import Job, utcnow
 from tests.api.service.conftest import TRANSCRIPTS, World
 
 
@@ -147,3 +152,120 @@ def test_failed_job_keeps_its_reason_and_can_be_retried(world: World) -> None:
     assert "only a failed job" in conflict.json()["detail"]
     assert world.get("rep", f"/jobs/{good_job['id']}").json() == good_job
     assert world.post("rep", "/jobs/999999/retry").status_code == 404
+
+
+def test_a_done_call_is_analyzed_again_with_its_new_settings(world: World) -> None:
+    # pricing_call.json: "Our budget for this is around forty thousand a year." (no currency)
+    content = (TRANSCRIPTS / "pricing_call.json").read_bytes().replace(b"ninety", b"thirty")
+    call = world.analyzed("rep", TRANSCRIPTS / "pricing_call.json", content=content)
+    first_job = world.get("rep", f"/calls/{call['id']}/jobs").json()[0]
+
+    def evidence() -> dict[str, dict[str, Any]]:
+        found = world.get("rep", "/evidence", params={"call_id": call["id"], "limit": 500})
+        return {e["key"]: e for e in found.json()["items"]}
+
+    def currencies(found: dict[str, dict[str, Any]]) -> set[Any]:
+        return {e["fields"].get("currency") for e in found.values() if e["fields"].get("amount")}
+
+    before = evidence()
+    assert currencies(before) == {None}
+    patched = world.client.patch(
+        f"/api/v1/calls/{call['id']}", headers=world.headers("rep"), json={"currency": "aud"}
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["currency"] == "AUD"
+    assert evidence() == before  # the currency counts from the next analysis
+    rejected = next(e for e in before.values() if e["behavior"] != "budget_discussed")
+    verdict = {"verdict": "rejected", "comment": "not it"}
+    reviewed = world.post("manager", f"/evidence/{rejected['id']}/reviews", json=verdict)
+    assert reviewed.status_code == 201, reviewed.text
+
+    assert world.post("rep2", f"/calls/{call['id']}/jobs").status_code == 404
+    assert world.post("other_admin", f"/calls/{call['id']}/jobs").status_code == 404
+    assert world.post("rep", "/calls/999999/jobs").status_code == 404
+    again = world.post("rep", f"/calls/{call['id']}/jobs")
+    assert again.status_code == 202, again.text
+    job = again.json()
+    assert job["id"] != first_job["id"] and job["call_id"] == call["id"]
+    assert again.headers["location"] == f"/api/v1/jobs/{job['id']}"
+    assert world.wait_job(job["id"], "rep")["status"] == "done"
+    jobs = world.get("rep", f"/calls/{call['id']}/jobs").json()
+    assert [j["id"] for j in jobs] == [first_job["id"], job["id"]]
+    assert world.get("rep", f"/calls/{call['id']}").json()["status"] == "done"
+
+    after = evidence()
+    # the same detections, in the same rows, with the new currency in their amounts
+    assert {k: e["id"] for k, e in after.items()} == {k: e["id"] for k, e in before.items()}
+    assert currencies(after) == {"AUD"}
+    # the reviewer's verdict outlives the re-analysis
+    assert after[rejected["key"]]["status"] == "rejected"
+
+
+def test_a_rep_name_given_later_decides_the_roles_of_the_next_analysis(world: World) -> None:
+    call = world.analyzed("rep", TRANSCRIPTS / "demo_call.srt")
+
+    def roles() -> dict[str, str]:
+        analysis = world.get("rep", f"/calls/{call['id']}/analysis").json()
+        return {s["name"]: s["role"] for s in analysis["speakers"] if s["name"]}
+
+    assert roles()["Jordan Blake"] == "rep"
+    patched = world.client.patch(
+        f"/api/v1/calls/{call['id']}",
+        headers=world.headers("rep"),
+        json={"rep_name": "Sam Whitaker"},
+    )
+    assert patched.status_code == 200, patched.text
+    assert roles()["Jordan Blake"] == "rep"
+    job = world.post("rep", f"/calls/{call['id']}/jobs").json()
+    assert world.wait_job(job["id"], "rep")["status"] == "done"
+    assert roles() == {"Sam Whitaker": "rep", "Jordan Blake": "prospect"}
+    # null gives the choice back to the engine
+    cleared = world.client.patch(
+        f"/api/v1/calls/{call['id']}", headers=world.headers("rep"), json={"rep_name": None}
+    )
+    assert cleared.status_code == 200, cleared.text
+    job = world.post("rep", f"/calls/{call['id']}/jobs").json()
+    assert world.wait_job(job["id"], "rep")["status"] == "done"
+    assert roles()["Jordan Blake"] == "rep"
+    bad = world.client.patch(
+        f"/api/v1/calls/{call['id']}", headers=world.headers("rep"), json={"currency": "dollars"}
+    )
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_call_being_analyzed_is_not_queued_twice(world: World) -> None:
+    call = world.analyzed("rep", TRANSCRIPTS / "discovery_call.vtt")
+    # A job that runs (its lease far ahead, so no worker takes it over).
+    with Session(get_engine(world.settings.db_url)) as session:
+        running = Job(
+            org_id=world.ids["acme"],
+            call_id=call["id"],
+            status="running",
+            worker="elsewhere",
+            lease_until=utcnow() + timedelta(hours=1),
+        )
+        session.add(running)
+        session.commit()
+        running_id = running.id
+    conflict = world.post("rep", f"/calls/{call['id']}/jobs")
+    assert conflict.status_code == 409
+    assert conflict.headers["content-type"].startswith("application/problem+json")
+    assert f"job {running_id}" in conflict.json()["detail"]
+    assert len(world.get("rep", f"/calls/{call['id']}/jobs").json()) == 2
+    with Session(get_engine(world.settings.db_url)) as session:
+        session.exec(
+            update(Job)
+            .where(col(Job.id) == running_id)
+            .values(status="done", lease_until=None, finished_at=utcnow())
+        )
+        session.commit()
+    # A job still queued is the one answered: the settings are read when it starts.
+    queued = world.post("rep", f"/calls/{call['id']}/jobs")
+    assert queued.status_code == 202, queued.text
+    again = world.post("rep", f"/calls/{call['id']}/jobs")
+    assert again.status_code in (202, 409), again.text  # 409 once a worker has taken it
+    if again.status_code == 202:
+        assert again.json()["id"] == queued.json()["id"]
+    assert world.wait_job(queued.json()["id"], "rep")["status"] == "done"
+    assert len(world.get("rep", f"/calls/{call['id']}/jobs").json()) == 3
