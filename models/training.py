@@ -208,7 +208,12 @@ def call_examples(
     return out
 
 
-def earnings_examples(every_call: int = 4, every_segment: int = 3) -> list[Example]:
+EARNINGS_EVERY = 4
+"""Every this many-th earnings call gives negatives; the others stay out of training
+(``eval.false_evidence`` measures on them)."""
+
+
+def earnings_examples(every_call: int = EARNINGS_EVERY, every_segment: int = 3) -> list[Example]:
     from eval.labeled import earnings_turns
 
     out: list[Example] = []

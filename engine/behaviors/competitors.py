@@ -28,8 +28,10 @@ What keeps people and the two parties' own names out:
 - the buyer's company, where the rep greets it ("how are things at Almbach?");
 - words that are capitalized for other reasons: the first word of a sentence unless it
   is a name in a vendor's place, pronouns and other stop words, weekdays, months,
-  quarters, holidays, titles, departments, plan tiers, acronyms of roles and of the trade
-  (CFO, SOC, ERP, ...).
+  quarters, holidays, titles, departments, plan tiers, acronyms of roles, of the trade
+  and of finance (CFO, SOC, ERP, EBITDA, ...);
+- places, peoples and the pandemic, said whole (``places.txt``: "demand driven by China",
+  "the Caribbean", "COVID"); "China Mobile" may still be a rival.
 
 Rule-based and deterministic; measured on the team's sales development calls
 (``python -m eval.behaviors_dev``), where the classifier head alone found 1 of 22
@@ -41,6 +43,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from engine.types import Role
 
@@ -143,8 +146,15 @@ _NOT_NAME_WORDS = """
     tue tues wed thu thur thurs fri sat sun eod eow eom asap emea apac latam amer
     vendors customers clients users reps people folks competitors suppliers providers
     partners agencies companies firms teams staff employees
+    ebitda capex opex gaap eps yoy qoq ir fob npl npls o&m r&d m&a ipo esg
 """
 _NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
+_PLACES = frozenset(
+    line.strip().lower()
+    for line in (Path(__file__).parent / "places.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+)
+"""Places, peoples and the pandemic (``places.txt``): never a rival, said whole."""
 _FIGURE = re.compile(r"(?:fy|q|h)\d+|\d.*")
 
 
@@ -211,7 +221,7 @@ def _names(text: str, patterns: Iterable[re.Pattern[str]]) -> list[str]:
     for pattern in patterns:
         for m in pattern.finditer(text):
             name = _trim(m.group("name"))
-            if name:
+            if name and _key(name) not in _PLACES:
                 out.append(name)
     return out
 

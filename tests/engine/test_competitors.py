@@ -42,6 +42,7 @@ def rivals(
         ("The current tool is Jira and nobody likes it.", "Jira"),
         ("Can you do what Rippling says they do?", "Rippling"),
         ("We export everything out of QuickBooks by hand.", "QuickBooks"),
+        ("We're with China Mobile for the phones.", "China Mobile"),  # a place begins it
     ],
 )
 def test_a_name_in_a_vendors_place_is_a_rival(text: str, name: str) -> None:
@@ -97,6 +98,16 @@ def test_a_mention_before_the_name_is_introduced_is_not_one() -> None:
         "Their Jan renewal went fine.",
         "Our FY26 contract is signed.",
         "How does the EMEA pricing work?",
+        # places, peoples and the pandemic are no rivals (engine/behaviors/places.txt)
+        "We've been looking at North America first.",
+        "The Caribbean gave us the most trouble.",
+        "We switched to Mexico for the assembly.",
+        "Germany came in at half the cost.",
+        "Sales came in lower versus Brazil.",
+        "COVID came in and cut the budget.",
+        "We're running Covid-19 protocols.",
+        "Then EBITDA came in at nine percent.",
+        "And the CapEx came in lower.",
     ],
 )
 def test_no_name_in_a_vendors_place_is_no_rival(text: str) -> None:
