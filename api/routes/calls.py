@@ -436,7 +436,13 @@ def reanalyze_call(
         raise Problem(
             409, f"call {call_id} is being analyzed (job {pending.id}); ask again when it is done"
         )
-    job = pending or job_queue.enqueue(session, call)
+    return _queued(session, call, pending or job_queue.enqueue(session, call), dispatcher, response)
+
+
+def _queued(
+    session: Session, call: Call, job: Job, dispatcher: Dispatcher, response: Response
+) -> Job:
+    """Mark the call queued, commit, and hand the job to a worker."""
     call.status = "queued"
     call.error = None
     session.add(call)
@@ -467,10 +473,4 @@ def retry_job(
     job_queue.retry(session, job)
     call = session.get(Call, job.call_id)
     assert call is not None
-    call.status = "queued"
-    call.error = None
-    session.add(call)
-    session.commit()
-    dispatcher.submit(job_id)
-    response.headers["Location"] = f"/api/v1/jobs/{job_id}"
-    return job
+    return _queued(session, call, job, dispatcher, response)
