@@ -48,6 +48,7 @@ async def get_session(
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.behaviors.catalog import BUILT_IN as BEHAVIORS
+from engine.behaviors.catalog import BUILT_IN
 from engine.types import Evidence
 from models.training import EARNINGS_EVERY
 
@@ -65,8 +65,8 @@ class Rates:
             "name": self.name,
             "calls": self.calls,
             "words": self.words,
-            "detections": {b: self.counts[b] for b in BEHAVIORS},
-            "per_10k_words": {b: round(self.per_10k(b), 2) for b in BEHAVIORS},
+            "detections": {b: self.counts[b] for b in BUILT_IN},
+            "per_10k_words": {b: round(self.per_10k(b), 2) for b in BUILT_IN},
         }
 
 
@@ -115,7 +115,7 @@ def format_rates(noise: Rates, sales: Rates, examples: int = 0) -> str:
         f"  {'behavior':28s} {'found':>6s} {'per 10k words':>14s} {'per hour':>9s}"
         f" {'sales dev per 10k':>18s}",
     ]
-    for b in BEHAVIORS:
+    for b in BUILT_IN:
         lines.append(
             f"  {b:28s} {noise.counts[b]:6d} {noise.per_10k(b):14.1f} {noise.per_hour(b):9.1f}"
             f" {sales.per_10k(b):18.1f}"
@@ -128,7 +128,7 @@ def format_rates(noise: Rates, sales: Rates, examples: int = 0) -> str:
         f" {sales_total / max(sales.words, 1) * 10_000:18.1f}"
     )
     if examples:
-        for b in BEHAVIORS:
+        for b in BUILT_IN:
             found = sorted(noise.examples.get(b, []), key=lambda e: (-e.confidence, e.id))
             if found:
                 lines.append(f"== {b}: the {min(examples, len(found))} most confident")

@@ -19,7 +19,7 @@ from api import jobs as job_queue
 from api.auth import Principal
 from api.db import session_scope
 from api.deal_ledger import refresh_criteria
-from api.deps import PrincipalDep, SessionDep, get_dispatcher, get_principal, get_session
+from api.deps import DispatcherDep, PrincipalDep, SessionDep, get_principal
 from api.problems import Problem
 from api.processing import media_store
 from api.routes.common import (
@@ -419,9 +419,9 @@ def list_call_jobs(call_id: int, session: SessionDep, principal: PrincipalDep) -
 def reanalyze_call(
     call_id: int,
     response: Response,
-    session: Annotated[Session, Depends(get_session)],
+    session: SessionDep,
     principal: PrincipalDep,
-    dispatcher: Annotated[Dispatcher, Depends(get_dispatcher)],
+    dispatcher: DispatcherDep,
 ) -> Job:
     """Analyze the call again, with the call's and its deal's settings as they are now
     (currency, rep name, playbook) and the engine as it is now. Reviewed evidence keeps its
@@ -462,9 +462,9 @@ def get_job(job_id: int, session: SessionDep, principal: PrincipalDep) -> Job:
 def retry_job(
     job_id: int,
     response: Response,
-    session: Annotated[Session, Depends(get_session)],
+    session: SessionDep,
     principal: PrincipalDep,
-    dispatcher: Annotated[Dispatcher, Depends(get_dispatcher)],
+    dispatcher: DispatcherDep,
 ) -> Job:
     """Run a failed job again."""
     job = get_visible(session, Job, job_id, access.jobs(principal), "job")
