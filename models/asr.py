@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 import os
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,6 +15,9 @@ from engine.errors import ModelError
 from engine.types import FloatArray, ProgressHook, Span, Transcription, Word
 from models.registry import resolve_asr_model
 from models.vad import speech_segments
+
+if TYPE_CHECKING:
+    from faster_whisper.transcribe import Segment as _Decoded
 
 SAMPLE_RATE = 16000
 BATCH_SIZE = 4
@@ -24,6 +28,17 @@ BEAM_SIZE = 2
 without them, and on ../shared/eval it had the lowest WER of 1, 2, 3 and 5 (corpus 6.8%
 against 7.3% for 5; 11.9% against 13.5% on 10 minutes of the pyannote sample; 1: 14.5%).
 Chosen on that same data: see README."""
+LOOP_COMPRESSION = 2.4
+"""A decoded segment whose text zlib-compresses better than this is stuck in a loop
+("I-I-I-I-..."): Whisper's own test of a failed decode. faster-whisper's batched pipeline
+decodes once and never falls back, so a loop there replaced half a minute of speech."""
+RETRIES: tuple[dict[str, int], ...] = (
+    {"beam_size": 5},
+    {"beam_size": 5, "no_repeat_ngram_size": 3},
+)
+"""How a looping window is decoded again, in turn, until one is not looping (the least
+looping is kept when none succeeds). Deterministic, unlike Whisper's fallback to sampling
+at higher temperatures."""
 
 
 def default_threads() -> int:
@@ -122,33 +137,30 @@ class Transcriber:
                 continue
             joined = np.concatenate([audio[a:b] for a, b in inside])
             timeline = _Timeline(inside)
-            segments, info = self.pipeline.transcribe(
-                joined,
-                language=language,
-                batch_size=self.batch_size,
-                word_timestamps=True,
-                vad_filter=False,
-                clip_timestamps=[
-                    {"start": a / SAMPLE_RATE, "end": b / SAMPLE_RATE}
-                    for a, b in asr_windows([b - a for a, b in inside])
-                ],
-                # Whisper's own segment timestamps, which faster-whisper's batched default
-                # leaves out: they bound each word's alignment, and without them words near a
-                # change of speaker drifted to the wrong side (output DER 7% -> 25% on a
-                # 4-speaker clip of ../shared/eval). They cost 15-22% more decoding, which a
-                # beam of 2 instead of 5 wins back (see BEAM_SIZE).
-                without_timestamps=False,
-                beam_size=BEAM_SIZE,
-            )
+            windows = asr_windows([b - a for a, b in inside])
+            segments, info = self._decode(joined, windows, language, BEAM_SIZE, self.batch_size)
             if detected is None:
                 detected = (info.language, float(info.language_probability))
                 language = info.language  # one language for the whole call
+            decoded: dict[int, list[tuple[float, _Decoded]]] = {}
+            looping: set[int] = set()
+            starts = [a / SAMPLE_RATE for a, _ in windows]
             for segment in segments:
-                for w in segment.words or ():
-                    start, end = timeline.word(w.start, w.end)
-                    words.append(Word(w.word, start, end, float(w.probability)))
+                index = max(0, bisect_right(starts, segment.start) - 1)
+                decoded.setdefault(index, []).append((0.0, segment))
+                if segment.compression_ratio > LOOP_COMPRESSION:
+                    looping.add(index)
                 if progress is not None and duration > 0:
                     progress("transcribe", min(1.0, timeline.time(segment.end) / duration))
+            for index in looping:
+                a, b = windows[index]
+                redone = self._redecode(joined[a:b], language)
+                decoded[index] = [(a / SAMPLE_RATE, s) for s in redone]
+            for index in sorted(decoded):
+                for offset, segment in decoded[index]:
+                    for w in segment.words or ():
+                        start, end = timeline.word(w.start + offset, w.end + offset)
+                        words.append(Word(w.word, start, end, float(w.probability)))
         words.sort(key=lambda w: (w.start, w.end))
         lang, probability = detected or (language or "en", 0.0)
         return Transcription(
@@ -157,6 +169,52 @@ class Transcriber:
             language_probability=probability,
             model=self.name,
         )
+
+    def _decode(
+        self,
+        audio: FloatArray,
+        windows: Sequence[tuple[int, int]],
+        language: str | None,
+        beam_size: int,
+        batch_size: int,
+        **options: int,
+    ) -> tuple[Iterable[_Decoded], Any]:
+        return self.pipeline.transcribe(  # type: ignore[no-any-return]
+            audio,
+            language=language,
+            batch_size=batch_size,
+            word_timestamps=True,
+            vad_filter=False,
+            clip_timestamps=[
+                {"start": a / SAMPLE_RATE, "end": b / SAMPLE_RATE} for a, b in windows
+            ],
+            # Whisper's own segment timestamps, which faster-whisper's batched default
+            # leaves out: they bound each word's alignment, and without them words near a
+            # change of speaker drifted to the wrong side (output DER 7% -> 25% on a
+            # 4-speaker clip of ../shared/eval). They cost 15-22% more decoding, which a
+            # beam of 2 instead of 5 wins back (see BEAM_SIZE).
+            without_timestamps=False,
+            beam_size=beam_size,
+            **options,
+        )
+
+    def _redecode(self, window: FloatArray, language: str | None) -> list[_Decoded]:
+        """One window decoded again after a loop (``RETRIES``); its times start at 0."""
+        best: list[_Decoded] = []
+        worst_ratio = float("inf")
+        for retry in RETRIES:
+            options = dict(retry)
+            beam_size = options.pop("beam_size", BEAM_SIZE)
+            segments, _ = self._decode(
+                window, [(0, len(window))], language, beam_size, 1, **options
+            )
+            attempt = list(segments)
+            ratio = max((s.compression_ratio for s in attempt), default=0.0)
+            if ratio < worst_ratio:
+                best, worst_ratio = attempt, ratio
+            if ratio <= LOOP_COMPRESSION:
+                break
+        return best
 
 
 PAD_SECONDS = 0.4

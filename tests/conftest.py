@@ -9,23 +9,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import tempfile
-import wave
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, NoReturn
 
 import numpy as np
-import numpy.typing as npt
 import pytest
-from scipy.signal import resample_poly
 
 from engine.types import SpeakerTurn
 from eval.datasets import eval_dir
-
-SAMPLE_RATE = 16_000
+from eval.synth import SAMPLE_RATE, speak, write_wav
 
 
 def missing(reason: str) -> NoReturn:
@@ -97,52 +91,6 @@ GAPS = (0.5, 0.7, 0.4, 0.8, 0.6, 0.45, 0.75)
 """Silence between consecutive turns, seconds (cycled)."""
 LEAD_IN = 0.3
 """Silence before the first and after the last turn, seconds."""
-
-
-def have_espeak() -> bool:
-    """Whether the ``espeak-ng`` program is on PATH."""
-    return shutil.which("espeak-ng") is not None
-
-
-def _read_wav(path: Path) -> tuple[npt.NDArray[np.float32], int]:
-    with wave.open(str(path), "rb") as f:
-        rate, width, channels = f.getframerate(), f.getsampwidth(), f.getnchannels()
-        frames = f.readframes(f.getnframes())
-    if width != 2:
-        raise ValueError(f"{path}: expected 16-bit PCM, got {8 * width}-bit")
-    samples = np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0
-    return samples.reshape(-1, channels).mean(axis=1, dtype=np.float32), rate
-
-
-def speak(text: str, voice: str, *, speed: int = 150) -> npt.NDArray[np.float32]:
-    """``text`` spoken by espeak-ng ``voice`` as 16 kHz mono float32, edge silence trimmed."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "say.wav"
-        subprocess.run(
-            ["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(out), text],
-            check=True,
-            capture_output=True,
-        )
-        samples, rate = _read_wav(out)
-    if rate != SAMPLE_RATE:
-        divisor = np.gcd(SAMPLE_RATE, rate)
-        samples = resample_poly(samples, SAMPLE_RATE // divisor, rate // divisor).astype(np.float32)
-    # espeak pads each utterance with silence; trimming it makes the turn times exact.
-    loud = np.flatnonzero(np.abs(samples) > 1e-3)
-    if loud.size == 0:
-        raise RuntimeError(f"espeak-ng produced silence for voice {voice!r}")
-    return samples[loud[0] : loud[-1] + 1]
-
-
-def write_wav(path: Path, channels: Sequence[npt.NDArray[np.float32]], rate: int) -> None:
-    """Write equal-length float signals (one per channel) as 16-bit PCM WAV."""
-    stacked = np.stack(channels, axis=1)
-    pcm = np.clip(np.round(stacked * 32767.0), -32768, 32767).astype("<i2")
-    with wave.open(str(path), "wb") as f:
-        f.setnchannels(len(channels))
-        f.setsampwidth(2)
-        f.setframerate(rate)
-        f.writeframes(pcm.tobytes())
 
 
 def synthesize_call(

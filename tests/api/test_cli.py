@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from engine.schema import validate_call_json
+from eval.synth import write_wav
 from tests.api.cli_runner import ROOT, dealproof
-from tests.conftest import write_wav
 
 TRANSCRIPTS = ROOT / "tests" / "data" / "transcripts"
 DISCOVERY = TRANSCRIPTS / "discovery_call.vtt"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,10 +13,13 @@ import pytest
 
 from engine.errors import ModelError
 from engine.types import FloatArray, Transcription
+from eval.synth import speak_turns
 from eval.wer import normalize_text
+from models import asr
 from models.asr import SAMPLE_RATE, Transcriber
 from pipelines.decode import decode_media
 
+DEV_CALLS = Path(__file__).resolve().parents[2] / "eval" / "dev" / "sales_calls"
 JFK_WORDS = (
     "and so my fellow americans ask not what your country can do for you "
     "ask what you can do for your country"
@@ -225,3 +230,35 @@ def test_words_match_faster_whisper_s_own_vad_path(shared_eval: Path, tiny_en: T
         assert [w.text for w in ours] == [w.word for w in theirs]
         starts = np.array([w.start for w in ours]) - np.array([w.start for w in theirs])
         assert np.all(np.abs(starts) <= 0.02)
+
+
+@pytest.fixture(scope="module")
+def looping_clip(espeak: str, tmp_path_factory: pytest.TempPathFactory) -> FloatArray:
+    """The first 64 s of a sales development call, three espeak-ng voices: in one of its
+    30 s windows tiny.en's batched decode sticks on "I-I-I-..." and loses 25 s of speech."""
+    call = json.loads((DEV_CALLS / "dw-consulting-renewal.json").read_text(encoding="utf-8"))
+    voices = {"Graham Liu": "en-us+klatt", "Renée Boucher": "en-us+steph", "Omar Siddiqui": "en-gb"}
+    path = tmp_path_factory.mktemp("loop") / "renewal.wav"
+    speak_turns(path, [(t["speaker"], t["text"]) for t in call["turns"][:9]], voices)
+    return decode_media(path).mono()
+
+
+def _stuck(text: str) -> bool:
+    return re.search(r"(?:\bi\b\W*){8}", text) is not None
+
+
+def test_a_window_stuck_in_a_loop_is_decoded_again(
+    looping_clip: FloatArray, tiny_en: Transcriber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = tiny_en.transcribe(looping_clip)
+    text = _text(result)
+    assert not _stuck(text)
+    assert "renewal conversation is coming at a bad moment" in text
+    assert "what i'd like to do today" in text
+    starts = [w.start for w in result.words]
+    assert starts == sorted(starts) and starts[-1] < len(looping_clip) / SAMPLE_RATE
+
+    monkeypatch.setattr(asr, "LOOP_COMPRESSION", float("inf"))
+    once = _text(tiny_en.transcribe(looping_clip))
+    assert _stuck(once), "the clip no longer provokes a loop: the test above proves nothing"
+    assert "renewal conversation" not in once

@@ -16,8 +16,8 @@ from scipy.signal import correlate
 
 from engine.errors import InputError
 from engine.types import Audio, FloatArray
+from eval.synth import write_wav
 from pipelines.decode import SAMPLE_RATE, check_input_file, decode_media
-from tests.conftest import write_wav
 
 ROOT = Path(__file__).resolve().parents[2]
 STEREO = Path("audio/faster_whisper/stereo_diarization.wav")
