@@ -41,7 +41,9 @@ below). Weeks run Monday to Sunday; the business week ends on Friday.
   the first of the next two such days that falls on that weekday (``Friday the third`` said
   on Monday 2 March: 3 April), else None.
 - **Times**: ``at 5pm``, ``5 p.m.``, ``17:00``, ``at 2:30``, ``at noon``, ``10 am``, ``at
-  five``, ``half past two``, ``half ten`` (10:30), ``ten o'clock``; with a zone said (``2pm
+  five``, ``half past two``, ``half ten`` (10:30), ``ten o'clock``; with a dot as Whisper
+  writes them (``at 9.30``, ``9.30am``, ``9.30 Monday``), unless a figure's word follows
+  (``at 9.30 per seat``, ``9.30 percent``); with a zone said (``2pm
   Pacific``, ``3pm ET``, ``CET``, ``GMT``) in that zone and its offset. Hours without am/pm
   follow business hours: 1–7 → pm, 8–11 → am, 12 → noon; a zero-padded or 13–23 hour is a
   24-hour clock (``07:30`` is 7:30 am); ``morning`` makes it am,
@@ -297,6 +299,12 @@ _UNIT1 = (
 )
 """One unit, with no number: "within the next week" (but not "in the coming weeks")."""
 _AMPM = r"(?:[ap]\.?\s?m\b\.?|[ap]\.m\.)"
+# What makes "at 9.30" a price, a rate or a figure rather than the time Whisper writes for
+# "nine thirty" ("Monday at 9.30").
+_NOT_A_TIME = (
+    r"percent|per|a\s+share|million|billion|thousand|k|x|times|dollars?|euros?|pounds?"
+    r"|bucks|cents?|an?\s+(?:hour|month|year|unit|seat|user)"
+)
 _REL_WORD = (
     r"(?:this\s+coming|the\s+coming|coming|this|next|the\s+next|the\s+following|following"
     r"|the\s+current|current)"
@@ -389,18 +397,21 @@ _KINDS: list[tuple[str, str]] = [
         "time",
         r"(?:(?:at|around|about|by|before|after|from|until|till)\s+)?"
         rf"(?:(?<![\d.,:$])(?:[01]?\d|2[0-3]):[0-5]\d(?:\s*{_AMPM})?"
-        rf"|(?<![\d.,:$])(?:1[0-2]|0?[1-9])\s*{_AMPM}"
+        rf"|(?<![\d.,:$])(?:1[0-2]|0?[1-9])(?:\.[0-5]\d)?\s*{_AMPM}"
         r"|(?<![\d.,:$])(?:1[0-2]|0?[1-9])\s+o'?\s?clock\b"
         rf"|\b{_HOURW}(?:[\s-]+{_MINW})?\s*{_AMPM}"
         rf"|\b{_HOURW}\s+o'?\s?clock\b"
         r"|\b(?:noon|midday|midnight)\b"
         rf"|\b(?:half\s+(?:past|after)|quarter\s+(?:past|after|to))\s+(?:{_HOURW}|1[0-2]\b|[1-9]\b))"
         rf"(?:\s+{_ZONE})?"
+        rf"|(?P<tdot>\b(?:at|around|about|by|before|after|from|until|till)\s+"
+        rf"(?:1[0-2]|0?[1-9])\.[0-5]\d(?!\d|\s*(?:%|{_NOT_A_TIME}\b)))(?:\s+{_ZONE})?"
         rf"|(?P<tbare>\bat\s+(?:1[0-2]|[1-9]|{_HOURW})(?![\d:.,]\d)(?:[\s-]+{_MINW})?)"
         rf"(?:\s+{_ZONE})?"
         rf"|(?P<thalf>\b(?:(?:at|around|about|by|before|after|until|till)\s+)?half\s+"
         rf"(?:{_HOURW}|1[0-2]\b|[1-9]\b))"
-        rf"|(?P<tpre>\b(?:(?!one\b){_HOURW}(?:[\s-]+{_MINW})?|(?:1[0-2]|[2-9])(?::[0-5]\d)?)"
+        rf"|(?P<tpre>\b(?:(?!one\b){_HOURW}(?:[\s-]+{_MINW})?"
+        r"|(?<![\d.,:$])(?:1[0-2]|[2-9])(?:[:.][0-5]\d)?)"
         rf"(?=,?\s+(?:on\s+)?(?:the\s+)?(?:{_DAYORD}|{_ORDW}|{_WD}|{_MONTH_ANY})))",
     ),
     (
@@ -1241,7 +1252,7 @@ def _read_time(text: str, r: _Reading) -> None:
     elif m := re.search(rf"\bhalf ({_alt(_HOUR_WORDS)}|\d+)\b", text):  # British: half ten
         hour = int(m.group(1)) if m.group(1).isdigit() else _HOUR_WORDS[m.group(1)]
         minute = 30
-    elif m := re.search(r"(\d{1,2})(?::(\d\d))?", text):
+    elif m := re.search(r"(\d{1,2})(?:[:.](\d\d))?", text):
         hour, minute = int(m.group(1)), int(m.group(2) or 0)
         if m.group(1).startswith("0") and len(m.group(1)) == 2:
             ampm = ampm or "24"

@@ -20,12 +20,15 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.attribution import utterances_from_transcript
 from engine.behaviors.catalog import FURTHER, SCORED
-from engine.types import Evidence
+from engine.types import Evidence, Utterance
 from eval.labeled import AMI_HELD_OUT, AMI_TRAIN, LabeledCall, ami_calls, sales_calls
+
+if TYPE_CHECKING:
+    from pipelines.behaviors import BehaviorModels
 
 
 @dataclass
@@ -165,20 +168,30 @@ def score_turns(score: SetScore, call: LabeledCall, detected_turns: Mapping[str,
         c.found += int(bool(detected) and bool(labeled))
 
 
+def score_detections(
+    score: SetScore,
+    call: LabeledCall,
+    utterances: Sequence[Utterance],
+    models: BehaviorModels,
+) -> None:
+    """Detect behaviors in ``utterances`` (the call's, or words put back in its turns) and add
+    them and the call's labels to ``score``."""
+    from pipelines.behaviors import detect_behaviors
+
+    evidence = detect_behaviors(
+        utterances, call_id=call.call_id, call_start=call.transcript.call_start, models=models
+    )
+    score_call(score, call, evidence)
+
+
 def evaluate(calls: Sequence[LabeledCall], name: str, *, trained_on: bool) -> SetScore:
-    from pipelines.behaviors import detect_behaviors, load_behavior_models
+    from pipelines.behaviors import load_behavior_models
 
     models = load_behavior_models()
     score = SetScore(name, trained_on)
     for call in calls:
         utterances, _ = utterances_from_transcript(call.transcript)
-        evidence = detect_behaviors(
-            utterances,
-            call_id=call.call_id,
-            call_start=call.transcript.call_start,
-            models=models,
-        )
-        score_call(score, call, evidence)
+        score_detections(score, call, utterances, models)
     return score
 
 

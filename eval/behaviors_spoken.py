@@ -39,10 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.attribution import utterances_from_transcript
+from engine.attribution import join_words, utterances_from_transcript
 from engine.errors import DealproofError
 from engine.types import AnalyzeOptions, CallAnalysis, Evidence, Role, Utterance, Word
-from eval.behaviors import SetScore, format_score, score_call, score_turns
+from eval.behaviors import SetScore, format_score, score_detections, score_turns
 from eval.labeled import SALES_DIR, LabeledCall, sales_calls
 from eval.synth import have_espeak, speak_turns
 from eval.wer import WerResult, combine_wer, word_error_rate
@@ -165,7 +165,7 @@ def words_in_true_turns(
             role=turns[i].role,
             start=words[0].start,
             end=words[-1].end,
-            text=" ".join(w.text.strip() for w in words),
+            text=join_words(words),
             words=tuple(words),
         )
         for i, words in sorted(by_turn.items())
@@ -205,7 +205,7 @@ def spoken_report(
 ) -> SpokenReport:
     """Score ``calls`` as text, as recognized words in the written turns, and end to end."""
     from pipelines.analyze import analyze_call
-    from pipelines.behaviors import detect_behaviors, load_behavior_models
+    from pipelines.behaviors import load_behavior_models
 
     models = load_behavior_models()
     report = SpokenReport(
@@ -231,14 +231,8 @@ def spoken_report(
                 )
             written, _ = utterances_from_transcript(call.transcript)
             regrouped = words_in_true_turns(call, spans, analysis.utterances)
-            for score, utterances in ((report.text, written), (report.recognized, regrouped)):
-                evidence = detect_behaviors(
-                    utterances,
-                    call_id=call.call_id,
-                    call_start=call.transcript.call_start,
-                    models=models,
-                )
-                score_call(score, call, evidence)
+            score_detections(report.text, call, written, models)
+            score_detections(report.recognized, call, regrouped, models)
             score_turns(report.end_to_end, call, placed_turns(analysis.evidence, spans))
             report.calls.append(_call_figures(call, spans, analysis, seconds))
             if log is not None:

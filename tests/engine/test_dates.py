@@ -57,6 +57,11 @@ ON_MONDAY: list[tuple[str, str | None, Granularity | None]] = [
     # a time said before its day, and half ten (10:30)
     ("eleven on the twenty-seventh", "2026-03-27T11:00:00-04:00", "datetime"),
     ("nine thirty Monday", "2026-03-09T09:30:00-04:00", "datetime"),
+    # the times Whisper writes with a dot ("Monday at 9.30")
+    ("Monday at 9.30", "2026-03-09T09:30:00-04:00", "datetime"),
+    ("9.30 Monday", "2026-03-09T09:30:00-04:00", "datetime"),
+    ("at 10.15 on Thursday", "2026-03-05T10:15:00-05:00", "datetime"),
+    ("at 9.30am tomorrow", "2026-03-03T09:30:00-05:00", "datetime"),
     ("twenty-third at ten", "2026-03-23T10:00:00-04:00", "datetime"),
     ("at half ten", "2026-03-03T10:30:00-05:00", "datetime"),
     ("half ten on the twenty-fourth", "2026-03-24T10:30:00-04:00", "datetime"),
@@ -354,6 +359,8 @@ def test_finds_a_demo_date_and_a_deadline() -> None:
             [("early next week", 14, 29), ("Tuesday", 37, 44), ("Wednesday", 48, 57)],
         ),
         ("Call me at 2:30 on Thursday.", [("at 2:30 on Thursday", 8, 27)]),
+        ("It's $9.30 on Monday.", [("Monday", 14, 20)]),
+        ("Fine. 9.30 Monday.", [("9.30 Monday", 6, 17)]),
         ("The meeting is at ten o'clock tomorrow", [("at ten o'clock tomorrow", 15, 38)]),
         ("Let's say five p.m. on Monday", [("five p.m. on Monday", 10, 29)]),
         ("See you at noon tomorrow.", [("at noon tomorrow", 8, 24)]),
@@ -420,6 +427,10 @@ def test_finds_expressions_in_sentences(text: str, expected: list[tuple[str, int
         "We need two on the fifteenth floor.",
         "The twenty-third item was wrong.",
         "Half two of them left.",
+        "It's priced at 9.30 per seat.",
+        "Margins came in at 10.15 percent.",
+        "Shares closed at 9.30 a share.",
+        "The rate is at 4.25%.",
         "",
     ],
 )

@@ -76,14 +76,16 @@ def _word(text: str, start: float) -> Word:
 def test_recognized_words_go_back_into_the_written_turns_with_their_roles() -> None:
     call = sales_calls(DEV_DIR)[0]
     spans = [(i * 2.0, i * 2.0 + 1.5) for i in range(len(call.transcript.turns))]
-    # One diarized utterance that runs across turns 0-2, its speaker given the wrong role.
+    # One diarized utterance that runs across turns 0-2, its speaker given the wrong role;
+    # Whisper writes "40,000" as two words.
     said = Utterance("u0", "S1", "prospect", 0.0, 5.5, "", (
-        _word(" Hello", 0.1), _word(" there.", 0.6), _word(" Yes,", 2.2), _word(" so.", 4.5),
+        _word(" Hello", 0.1), _word(" there.", 0.6), _word(" Yes,", 2.2), _word(" 40", 4.3),
+        _word(",000.", 4.6),
     ))  # fmt: skip
     regrouped = words_in_true_turns(call, spans, [said])
     turns = call.transcript.turns
     assert [u.id for u in regrouped] == ["u0", "u1", "u2"]
-    assert [u.text for u in regrouped] == ["Hello there.", "Yes,", "so."]
+    assert [u.text for u in regrouped] == ["Hello there.", "Yes,", "40,000."]
     assert [u.role for u in regrouped] == [turns[0].role, turns[1].role, turns[2].role]
     assert [u.speaker for u in regrouped] == [turns[0].speaker, turns[1].speaker, turns[2].speaker]
 
