@@ -29,6 +29,9 @@ class EmbeddedOptions:
     """Seconds between window starts (windows overlap by ``window - hop``)."""
     resolution: float = 0.1
     """Seconds per step when labels are turned back into turns."""
+    shortest_run: float = 1.0
+    """Inside one stretch of speech, a speaker run shorter than this (seconds) goes to the
+    neighbouring run its windows resemble more."""
     clustering: ClusteringOptions = field(default_factory=ClusteringOptions)
 
 
@@ -78,7 +81,9 @@ def diarize_embedded(
     centroids = np.stack([embeddings[labels == j].mean(axis=0) for j in range(k)])
     centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-9)
     scores = embeddings @ centroids.T
-    turns = _turns_from_window_scores(regions, windows, scores, options.resolution)
+    turns = _turns_from_window_scores(
+        regions, windows, scores, options.resolution, options.shortest_run
+    )
     return Diarization(tuple(turns), k, "embedded")
 
 
@@ -87,6 +92,7 @@ def _turns_from_window_scores(
     windows: list[Span],
     scores: FloatArray,
     step: float,
+    shortest_run: float = 0.0,
 ) -> list[SpeakerTurn]:
     """Label each ``step`` of speech with the speaker whose centroid the windows covering it
     resemble most (mean score), then join equal neighbours into turns."""
@@ -109,7 +115,7 @@ def _turns_from_window_scores(
         lo = np.where(empty, np.clip(hi - 1, 0, len(starts) - 1), lo)
         hi = np.where(empty, lo + 1, hi)
         mean = (cumulative[hi] - cumulative[lo]) / (hi - lo)[:, None]
-        labels = np.argmax(mean, axis=1)
+        labels = _absorb_short_runs(np.argmax(mean, axis=1), mean, shortest_run / (r.duration / n))
         edges = r.start + np.arange(n + 1) * (r.duration / n)
         run_start = 0
         for i in range(1, n + 1):
@@ -119,6 +125,31 @@ def _turns_from_window_scores(
                 )
                 run_start = i
     return turns
+
+
+def _absorb_short_runs(
+    labels: npt.NDArray[np.intp], mean: FloatArray, shortest: float
+) -> npt.NDArray[np.intp]:
+    """Give each run of equal labels shorter than ``shortest`` steps, shortest first, to
+    the neighbouring run whose speaker its points score higher on (mean over the run): a
+    speaker's voice split into two clusters otherwise flips mid-sentence, and a turn cut in
+    two makes two utterances, each with its own detections."""
+    labels = labels.copy()
+    while True:
+        cuts = np.flatnonzero(np.diff(labels)) + 1
+        bounds = np.concatenate([[0], cuts, [len(labels)]])
+        if len(bounds) <= 2:
+            return labels
+        lengths = np.diff(bounds)
+        # Shortest first; of equally short runs, the one beside the longest run.
+        beside = np.maximum(np.concatenate([[0], lengths[:-1]]), np.append(lengths[1:], 0))
+        i = min(range(len(lengths)), key=lambda r: (lengths[r], -beside[r]))
+        if lengths[i] >= shortest:
+            return labels
+        a, b = int(bounds[i]), int(bounds[i + 1])
+        neighbours = [int(labels[a - 1])] if a > 0 else []
+        neighbours += [int(labels[b])] if b < len(labels) else []
+        labels[a:b] = max(neighbours, key=lambda j: float(mean[a:b, j].mean()))
 
 
 # --------------------------------------------------------------------------- channels

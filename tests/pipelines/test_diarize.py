@@ -18,6 +18,7 @@ from models.vad import speech_regions
 from pipelines.decode import decode_media
 from pipelines.diarize import (
     EmbeddedOptions,
+    _absorb_short_runs,
     channels_are_separate,
     diarize_channels,
     diarize_embedded,
@@ -276,3 +277,36 @@ def test_speech_windows_cover_every_region_in_order() -> None:
     for w in windows:
         assert w.duration == pytest.approx(1.5)
     assert speech_windows([], 12.0, OPTIONS) == []
+
+
+def _scores(labels: list[int], k: int = 3) -> np.ndarray:
+    """Mean window scores per step that pick ``labels``, 0.9 for the pick, 0.5 elsewhere."""
+    mean = np.full((len(labels), k), 0.5)
+    mean[np.arange(len(labels)), labels] = 0.9
+    return mean
+
+
+@pytest.mark.parametrize(
+    ("labels", "shortest", "expected"),
+    [
+        ([0, 0, 0, 1, 0, 0, 0], 2, [0, 0, 0, 0, 0, 0, 0]),  # a flip inside a run
+        ([0, 0, 0, 1, 1, 1, 1], 2, [0, 0, 0, 1, 1, 1, 1]),  # a change of speaker stays
+        ([1, 0, 0, 0, 0], 2, [0, 0, 0, 0, 0]),  # at the edge: its one neighbour
+        ([0, 0, 0, 1, 2, 2, 2], 2, [0, 0, 0, 0, 2, 2, 2]),  # ties go to the left run
+        ([0, 0, 1, 1, 0, 0, 0, 2, 0], 3, [0, 0, 0, 0, 0, 0, 0, 0, 0]),  # shortest first
+        ([0, 1, 0, 1], 0, [0, 1, 0, 1]),  # off
+        ([2], 5, [2]),
+    ],
+)
+def test_short_runs_inside_speech_go_to_a_neighbour(
+    labels: list[int], shortest: float, expected: list[int]
+) -> None:
+    got = _absorb_short_runs(np.array(labels), _scores(labels), shortest)
+    assert got.tolist() == expected
+
+
+def test_a_short_run_goes_to_the_neighbour_its_windows_resemble_more() -> None:
+    labels = np.array([0, 0, 0, 1, 2, 2, 2])
+    mean = _scores(labels.tolist())
+    mean[3, 2] = 0.8  # the one step of speaker 1 sounds more like 2 than like 0
+    assert _absorb_short_runs(labels, mean, 2).tolist() == [0, 0, 0, 2, 2, 2, 2]
