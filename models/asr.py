@@ -138,7 +138,9 @@ class Transcriber:
             joined = np.concatenate([audio[a:b] for a, b in inside])
             timeline = _Timeline(inside)
             windows = asr_windows([b - a for a, b in inside])
-            segments, info = self._decode(joined, windows, language, BEAM_SIZE, self.batch_size)
+            segments, info = self._decode(
+                joined, windows, language, self.batch_size, beam_size=BEAM_SIZE
+            )
             if detected is None:
                 detected = (info.language, float(info.language_probability))
                 language = info.language  # one language for the whole call
@@ -175,10 +177,11 @@ class Transcriber:
         audio: FloatArray,
         windows: Sequence[tuple[int, int]],
         language: str | None,
-        beam_size: int,
         batch_size: int,
         **options: int,
     ) -> tuple[Iterable[_Decoded], Any]:
+        """Batched decoding of ``windows`` (sample ranges of ``audio``); ``options`` are
+        faster-whisper's (``beam_size``, ``no_repeat_ngram_size``)."""
         return self.pipeline.transcribe(  # type: ignore[no-any-return]
             audio,
             language=language,
@@ -194,7 +197,6 @@ class Transcriber:
             # 4-speaker clip of ../shared/eval). They cost 15-22% more decoding, which a
             # beam of 2 instead of 5 wins back (see BEAM_SIZE).
             without_timestamps=False,
-            beam_size=beam_size,
             **options,
         )
 
@@ -203,11 +205,7 @@ class Transcriber:
         best: list[_Decoded] = []
         worst_ratio = float("inf")
         for retry in RETRIES:
-            options = dict(retry)
-            beam_size = options.pop("beam_size", BEAM_SIZE)
-            segments, _ = self._decode(
-                window, [(0, len(window))], language, beam_size, 1, **options
-            )
+            segments, _ = self._decode(window, [(0, len(window))], language, 1, **retry)
             attempt = list(segments)
             ratio = max((s.compression_ratio for s in attempt), default=0.0)
             if ratio < worst_ratio:
